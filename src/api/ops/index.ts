@@ -1,0 +1,9 @@
+import type { Operation } from '../rpc/operation.js';
+import { createProduct } from './product/create-product.js';
+import { deleteProduct } from './product/delete-product.js';
+import { queryProduct } from './product/query-product.js';
+import { queryProductList } from './product/query-product-list.js';
+import { updateProduct } from './product/update-product.js';
+
+/** Every Action Flotilla serves. */
+export const operations: readonly Operation[] = [createProduct, updateProduct, queryProduct, queryProductList, deleteProduct];

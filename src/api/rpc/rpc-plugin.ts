@@ -1,0 +1,154 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { Clock } from '../../domain/clock.js';
+import { BusinessError } from '../../domain/errors.js';
+import type { Services } from '../../domain/services.js';
+import { authenticate } from './authenticate.js';
+import { decodeParams } from './decode-params.js';
+import { businessFailure, chooseFormat, gatewayFailure, type ReplyFormat, type RpcReply, success } from './envelope.js';
+import { GatewayError, gatewayErrors } from './gateway-error.js';
+import type { Operation, OperationSettings } from './operation.js';
+import { decodeFormPairs, mergeParams, type Pair } from './request-params.js';
+import type { Throttle } from './throttle.js';
+
+export const API_VERSION = '2018-01-20';
+/** The foundation issue: RPC bodies up to 1 MiB; an operation may declare more (BatchCheckDeviceNames). */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+export const MAX_ANY_BODY_BYTES = 4 * 1024 * 1024;
+
+export interface RpcPluginOptions {
+  readonly operations: readonly Operation[];
+  readonly services: Services;
+  readonly settings: OperationSettings;
+  readonly clock: Clock;
+  readonly throttle: Throttle | undefined;
+  readonly timestampWindowMs: number;
+  readonly recordNonce: (accessKeyId: string, nonce: string) => Promise<boolean>;
+  readonly isShuttingDown: () => boolean;
+  readonly log: Logger;
+}
+
+/**
+ * The management API at path `/` (rpc-protocol): decoding, signatures, nonce, routing by Action, method
+ * rules, throttling, parameter decoding, envelopes. It knows no operation in particular.
+ */
+export async function rpcPlugin(app: FastifyInstance, options: RpcPluginOptions): Promise<void> {
+  const registry = new Map(options.operations.map((op) => [op.action, op]));
+  const bodyParser = (_req: FastifyRequest, body: Buffer, done: (err: Error | null, body?: Buffer) => void) => done(null, body);
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer', bodyLimit: MAX_ANY_BODY_BYTES }, bodyParser);
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_ANY_BODY_BYTES }, bodyParser);
+
+  app.route({
+    method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
+    url: '/',
+    bodyLimit: MAX_ANY_BODY_BYTES,
+    handler: async (req, reply) => {
+      const answer = await handle(req, registry, options);
+      return send(reply, answer);
+    },
+  });
+}
+
+function send(reply: FastifyReply, answer: RpcReply): FastifyReply {
+  return reply.code(answer.status).header('content-type', answer.contentType).send(answer.body);
+}
+
+async function handle(req: FastifyRequest, registry: Map<string, Operation>, options: RpcPluginOptions): Promise<RpcReply> {
+  const requestId = String(req.id);
+  const hostId = req.headers.host ?? 'localhost';
+  const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  const queryText = queryOf(req.raw.url ?? '/');
+  const query = decodeFormPairs(queryText);
+  const body = isForm(req.headers['content-type']) ? decodeFormPairs(rawBody.toString('utf8')) : [];
+  const params = mergeParams(query, body);
+  const format = chooseFormat(params.get('Format'), req.headers.accept);
+  if (format === undefined) return gatewayFailure('JSON', requestId, hostId, gatewayErrors.invalidFormat());
+
+  let action = '';
+  try {
+    if (options.isShuttingDown()) throw gatewayErrors.unavailable();
+    const method = req.method;
+    if (method !== 'GET' && method !== 'POST') throw gatewayErrors.unsupportedMethod();
+    action = params.get('Action') ?? headerValue(req, 'x-acs-action') ?? '';
+    const version = params.get('Version') ?? headerValue(req, 'x-acs-version') ?? '';
+    const limit = registry.get(action)?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    if (rawBody.length > limit) throw gatewayErrors.bodyTooLarge(limit);
+    if (action === '') throw gatewayErrors.missing('Action');
+    if (version === '') throw gatewayErrors.missing('Version');
+
+    const caller = await authenticate(
+      {
+        method,
+        query,
+        params,
+        rawBody,
+        headerValues: (name) => headerValues(req, name),
+        headerNames: headerNames(req),
+      },
+      { accounts: options.services.accounts, clock: options.clock, timestampWindowMs: options.timestampWindowMs, recordNonce: options.recordNonce },
+    );
+
+    const op = registry.get(action);
+    if (op === undefined) throw gatewayErrors.apiNotFound();
+    if (version !== API_VERSION) throw gatewayErrors.invalidVersion();
+    if (!op.methods.includes(method)) throw gatewayErrors.unsupportedMethod();
+    if (options.throttle && !options.throttle.take(caller.accountId, action, op.qps, options.clock.now())) {
+      throw gatewayErrors.throttlingApi();
+    }
+    const decoded = decodeParams<{ IotInstanceId?: string }>(op.params, params);
+    return await runOperation(op, decoded, caller, format, requestId, options);
+  } catch (err) {
+    if (err instanceof GatewayError) return gatewayFailure(format, requestId, hostId, err);
+    options.log.error({ err, requestId, action }, 'unexpected error before the operation ran');
+    return gatewayFailure(format, requestId, hostId, gatewayErrors.internal());
+  }
+}
+
+async function runOperation(
+  op: Operation,
+  params: { IotInstanceId?: string },
+  caller: { accessKeyId: string; accountId: string },
+  format: ReplyFormat,
+  requestId: string,
+  options: RpcPluginOptions,
+): Promise<RpcReply> {
+  const log = options.log.child({ requestId, action: op.action });
+  try {
+    const scope = await options.services.accounts.resolveScope(caller.accountId, params.IotInstanceId);
+    if (scope === undefined) throw new BusinessError('iot.system.InstanceNotFound');
+    const data = await op.run({ params, scope, accessKeyId: caller.accessKeyId, services: options.services, settings: options.settings, requestId, log });
+    return success(format, op.action, requestId, data);
+  } catch (err) {
+    return businessFailure(format, op.action, requestId, err, log);
+  }
+}
+
+function queryOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? '' : url.slice(q + 1);
+}
+
+function isForm(contentType: string | undefined): boolean {
+  return contentType !== undefined && contentType.toLowerCase().startsWith('application/x-www-form-urlencoded');
+}
+
+function headerValue(req: FastifyRequest, name: string): string | undefined {
+  return headerValues(req, name)[0];
+}
+
+/** All raw values of one header, duplicates kept (rpc-protocol §7 step 6). */
+function headerValues(req: FastifyRequest, name: string): string[] {
+  const raw = req.raw.rawHeaders;
+  const values: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === name) values.push(raw[i + 1]!);
+  return values;
+}
+
+function headerNames(req: FastifyRequest): string[] {
+  const raw = req.raw.rawHeaders;
+  const names: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) names.push(raw[i]!.toLowerCase());
+  return names;
+}
+
+export type { Pair };

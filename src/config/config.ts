@@ -1,0 +1,104 @@
+import { z } from 'zod';
+
+/**
+ * Every setting Flotilla reads, by environment variable. `flotilla serve` flags use the same names
+ * (FLOTILLA_HTTP_PORT ↔ --http-port). `process.env` is read only in this folder.
+ */
+const port = z.coerce.number().int().min(0).max(65535);
+const minutes = z.coerce.number().int().min(1).max(24 * 60);
+
+const settingsSchema = z.object({
+  FLOTILLA_HOST: z.string().min(1).default('0.0.0.0'),
+  FLOTILLA_HTTP_PORT: port.default(8080),
+  FLOTILLA_MQTT_PORT: port.default(1883),
+  FLOTILLA_DATA_DIR: z.string().min(1).default('./data'),
+  // An empty value means SQLite, like an absent one (shared/spec README, start contract).
+  FLOTILLA_DATABASE_URL: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
+    .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), 'must start with postgres:// or postgresql://'),
+  FLOTILLA_ACCESS_KEY_ID: z.string().regex(/^[A-Za-z0-9_-]{4,64}$/, 'must be 4-64 letters, digits, _ or -').optional(),
+  FLOTILLA_ACCESS_KEY_SECRET: z.string().min(8, 'must be at least 8 characters').max(128).optional(),
+  FLOTILLA_PUBLIC_URL: z
+    .string()
+    .url()
+    .refine((v) => /^https?:\/\//.test(v), 'must be an http:// or https:// URL')
+    .optional(),
+  FLOTILLA_RATE_LIMITS: z.enum(['on', 'off']).default('on'),
+  FLOTILLA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // rpc-protocol §4.3: 15 minutes either way by default; nonces are kept for at least 31 minutes.
+  FLOTILLA_TIMESTAMP_WINDOW_MINUTES: minutes.default(15),
+  // fleet-api §1.5: the zone of the `yyyy-MM-dd HH:mm:ss` "Gmt" fields, +08:00 in every Alibaba sample.
+  FLOTILLA_GMT_OFFSET: z.string().regex(/^[+-]\d{2}:\d{2}$/, 'must look like +08:00').default('+08:00'),
+  // fleet-api §5.1: QueryDeviceDetail `Region` is cosmetic.
+  FLOTILLA_REGION: z.string().min(1).default('cn-shanghai'),
+  // Key that encrypts device, product and API secrets at rest (64 hex characters). When unset, a key is
+  // generated once and kept in FLOTILLA_DATA_DIR/master.key; instances sharing a database must share it.
+  FLOTILLA_MASTER_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters').optional(),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+export const settingNames = Object.keys(settingsSchema.shape) as (keyof Settings)[];
+
+export interface Config {
+  readonly host: string;
+  readonly httpPort: number;
+  readonly mqttPort: number;
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly bootstrapKey: { readonly accessKeyId: string; readonly accessKeySecret: string } | undefined;
+  /** Base of every URL handed out, without a trailing slash; undefined means http://HOST:HTTP_PORT as bound. */
+  readonly publicUrl: string | undefined;
+  readonly rateLimits: boolean;
+  readonly logLevel: Settings['FLOTILLA_LOG_LEVEL'];
+  readonly timestampWindowMs: number;
+  readonly gmtOffsetMinutes: number;
+  readonly region: string;
+  readonly masterKeyHex: string | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Reads the FLOTILLA_* variables from `env` (flags already merged in by the CLI); lists every problem. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const picked: Record<string, string> = {};
+  for (const name of settingNames) {
+    const value = env[name];
+    if (value !== undefined) picked[name] = value;
+  }
+  const parsed = settingsSchema.safeParse(picked);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${String(i.path[0] ?? 'settings')}: ${i.message}`));
+  }
+  const s = parsed.data;
+  const problems: string[] = [];
+  if ((s.FLOTILLA_ACCESS_KEY_ID === undefined) !== (s.FLOTILLA_ACCESS_KEY_SECRET === undefined)) {
+    problems.push('FLOTILLA_ACCESS_KEY_ID and FLOTILLA_ACCESS_KEY_SECRET must be set together');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const [, sign, hh, mm] = /^([+-])(\d{2}):(\d{2})$/.exec(s.FLOTILLA_GMT_OFFSET)!;
+  return Object.freeze({
+    host: s.FLOTILLA_HOST,
+    httpPort: s.FLOTILLA_HTTP_PORT,
+    mqttPort: s.FLOTILLA_MQTT_PORT,
+    dataDir: s.FLOTILLA_DATA_DIR,
+    databaseUrl: s.FLOTILLA_DATABASE_URL,
+    bootstrapKey:
+      s.FLOTILLA_ACCESS_KEY_ID !== undefined && s.FLOTILLA_ACCESS_KEY_SECRET !== undefined
+        ? { accessKeyId: s.FLOTILLA_ACCESS_KEY_ID, accessKeySecret: s.FLOTILLA_ACCESS_KEY_SECRET }
+        : undefined,
+    publicUrl: s.FLOTILLA_PUBLIC_URL?.replace(/\/+$/, ''),
+    rateLimits: s.FLOTILLA_RATE_LIMITS === 'on',
+    logLevel: s.FLOTILLA_LOG_LEVEL,
+    timestampWindowMs: s.FLOTILLA_TIMESTAMP_WINDOW_MINUTES * 60_000,
+    gmtOffsetMinutes: (sign === '-' ? -1 : 1) * (Number(hh) * 60 + Number(mm)),
+    region: s.FLOTILLA_REGION,
+    masterKeyHex: s.FLOTILLA_MASTER_KEY,
+  });
+}

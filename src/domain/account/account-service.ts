@@ -1,0 +1,178 @@
+import type { Db } from '../../storage/db.js';
+import { inTransaction } from '../../storage/db.js';
+import * as repo from '../../storage/repos/account-repo.js';
+import { idFormats, timeOrderedId } from '../../security/random-ids.js';
+import type { SecretBox } from '../../security/secret-box.js';
+import type { Clock } from '../clock.js';
+
+export interface CreatedAccount {
+  accountId: string;
+  accessKeyId: string;
+  accessKeySecret: string;
+  iotInstanceId: string;
+}
+
+/** The caller of an API request, once its key is verified. */
+export interface ResolvedKey {
+  accessKeyId: string;
+  accountId: string;
+  secret: string;
+  active: boolean;
+}
+
+/** A tenant scope: every resource belongs to one account and, within it, to one instance. */
+export interface Scope {
+  accountId: string;
+  /** Internal id of the instance (iot_instance.id). */
+  instanceRowId: string;
+  /** The public IotInstanceId. */
+  iotInstanceId: string;
+}
+
+export interface AccountServiceDeps {
+  db: Db;
+  secretBox: SecretBox;
+  clock: Clock;
+}
+
+export class AccountError extends Error {}
+
+/**
+ * Accounts, their API keys and instances. Keys are looked up on every request; the decrypted secret is
+ * cached by its sealed form, so a key created or disabled by the CLI in another process takes effect on
+ * the very next request (the row is read each time, only the AES work is saved).
+ */
+export function createAccountService(deps: AccountServiceDeps) {
+  const { db, secretBox, clock } = deps;
+  const openedSecrets = new Map<string, string>();
+  const MAX_CACHED_SECRETS = 10_000;
+
+  function open(sealed: string): string {
+    let plain = openedSecrets.get(sealed);
+    if (plain === undefined) {
+      plain = secretBox.open(sealed);
+      if (openedSecrets.size >= MAX_CACHED_SECRETS) openedSecrets.clear();
+      openedSecrets.set(sealed, plain);
+    }
+    return plain;
+  }
+
+  async function createAccount(
+    name: string,
+    key?: { accessKeyId: string; accessKeySecret: string },
+  ): Promise<CreatedAccount> {
+    const trimmed = name.trim();
+    if (trimmed === '' || trimmed.length > 64) throw new AccountError('an account name must be 1-64 characters');
+    const now = clock.now();
+    const created: CreatedAccount = {
+      accountId: idFormats.accountId(),
+      accessKeyId: key?.accessKeyId ?? idFormats.accessKeyId(),
+      accessKeySecret: key?.accessKeySecret ?? idFormats.accessKeySecret(),
+      iotInstanceId: idFormats.instanceId(),
+    };
+    await inTransaction(db, async (tx) => {
+      await repo.insertAccount(tx, { id: created.accountId, name: trimmed, createdAt: now });
+      await repo.insertAccessKey(tx, {
+        accessKeyId: created.accessKeyId,
+        accountId: created.accountId,
+        secretEnc: secretBox.seal(created.accessKeySecret),
+        createdAt: now,
+      });
+      await repo.insertInstance(tx, {
+        id: timeOrderedId(now),
+        accountId: created.accountId,
+        instanceId: created.iotInstanceId,
+        isDefault: true,
+        createdAt: now,
+      });
+    });
+    return created;
+  }
+
+  return {
+    createAccount,
+
+    listAccounts: () => repo.listAccounts(db),
+
+    async createKey(accountId: string): Promise<{ accessKeyId: string; accessKeySecret: string }> {
+      if ((await repo.findAccount(db, accountId)) === undefined) throw new AccountError(`no account ${accountId}`);
+      const key = { accessKeyId: idFormats.accessKeyId(), accessKeySecret: idFormats.accessKeySecret() };
+      await repo.insertAccessKey(db, {
+        accessKeyId: key.accessKeyId,
+        accountId,
+        secretEnc: secretBox.seal(key.accessKeySecret),
+        createdAt: clock.now(),
+      });
+      return key;
+    },
+
+    async listKeys(accountId: string) {
+      if ((await repo.findAccount(db, accountId)) === undefined) throw new AccountError(`no account ${accountId}`);
+      return repo.listAccessKeys(db, accountId);
+    },
+
+    async setKeyActive(accessKeyId: string, active: boolean): Promise<void> {
+      const found = await repo.setAccessKeyStatus(db, accessKeyId, active ? 'Active' : 'Inactive');
+      if (!found) throw new AccountError(`no access key ${accessKeyId}`);
+    },
+
+    async createInstance(accountId: string, iotInstanceId: string): Promise<void> {
+      if (!/^[A-Za-z0-9_-]{1,64}$/.test(iotInstanceId)) {
+        throw new AccountError('an instance id must be 1-64 letters, digits, _ or -');
+      }
+      if ((await repo.findAccount(db, accountId)) === undefined) throw new AccountError(`no account ${accountId}`);
+      if ((await repo.findInstance(db, accountId, iotInstanceId)) !== undefined) {
+        throw new AccountError(`account ${accountId} already has instance ${iotInstanceId}`);
+      }
+      const now = clock.now();
+      await repo.insertInstance(db, { id: timeOrderedId(now), accountId, instanceId: iotInstanceId, isDefault: false, createdAt: now });
+    },
+
+    listInstances: (accountId: string) => repo.listInstances(db, accountId),
+
+    /**
+     * The bootstrap account (start contract): with FLOTILLA_ACCESS_KEY_ID/SECRET the key is made to exist
+     * with that secret; without them, a first start on an empty database generates one account and
+     * returns it so the caller can print the secret once.
+     */
+    async ensureBootstrap(key: { accessKeyId: string; accessKeySecret: string } | undefined): Promise<CreatedAccount | undefined> {
+      if (key !== undefined) {
+        const existing = await repo.findAccessKey(db, key.accessKeyId);
+        if (existing === undefined) {
+          await createAccount('default', key);
+        } else if (open(existing.secretEnc) !== key.accessKeySecret || existing.keyStatus !== 'Active') {
+          await repo.updateAccessKeySecret(db, key.accessKeyId, secretBox.seal(key.accessKeySecret));
+        }
+        return undefined;
+      }
+      if ((await repo.countAccounts(db)) > 0) return undefined;
+      return createAccount('default');
+    },
+
+    async resolveKey(accessKeyId: string): Promise<ResolvedKey | undefined> {
+      const row = await repo.findAccessKey(db, accessKeyId);
+      if (row === undefined) return undefined;
+      return {
+        accessKeyId: row.accessKeyId,
+        accountId: row.accountId,
+        secret: open(row.secretEnc),
+        active: row.keyStatus === 'Active' && row.accountStatus === 'Active',
+      };
+    },
+
+    /**
+     * ota-api §1.3: an absent IotInstanceId selects the account's default instance; a value that is not an
+     * instance of the caller's account resolves to nothing (iot.system.InstanceNotFound).
+     */
+    async resolveScope(accountId: string, iotInstanceId: string | undefined): Promise<Scope | undefined> {
+      const instance =
+        iotInstanceId === undefined || iotInstanceId === ''
+          ? await repo.findDefaultInstance(db, accountId)
+          : await repo.findInstance(db, accountId, iotInstanceId);
+      if (instance === undefined) return undefined;
+      return { accountId, instanceRowId: instance.id, iotInstanceId: instance.instanceId };
+    },
+  };
+}
+
+export type AccountService = ReturnType<typeof createAccountService>;

@@ -1,0 +1,118 @@
+import pino, { type Logger } from 'pino';
+import type { Config } from './config/config.js';
+import { createThrottle } from './api/rpc/throttle.js';
+import { createAccountService, type CreatedAccount } from './domain/account/account-service.js';
+import { type Clock, systemClock } from './domain/clock.js';
+import { createProductService } from './domain/product/product-service.js';
+import type { Services } from './domain/services.js';
+import { startBroker } from './device/mqtt/broker.js';
+import { buildApp } from './server/app.js';
+import { openStorage, type Storage } from './storage/db.js';
+import { purgeExpiredNonces, recordNonce } from './storage/repos/nonce-repo.js';
+import { createSecretBox, loadMasterKey } from './security/secret-box.js';
+
+export interface RunningService {
+  readonly httpUrl: string;
+  readonly mqttUrl: string;
+  readonly httpPort: number;
+  readonly mqttPort: number;
+  /** The account generated on a first start without FLOTILLA_ACCESS_KEY_*; shown once. */
+  readonly bootstrapAccount: CreatedAccount | undefined;
+  readonly storage: Storage;
+  readonly services: Services;
+  /** Stops accepting, finishes in-flight work, closes storage. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly clock?: Clock;
+  readonly log?: Logger;
+}
+
+// rpc-protocol §4.3: nonces are remembered for at least 31 minutes (and at least the whole window).
+const MIN_NONCE_RETENTION_MS = 31 * 60_000;
+
+/** Composition root: config → storage → services → HTTP and MQTT servers. */
+export async function startService(config: Config, options: StartOptions = {}): Promise<RunningService> {
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? createLogger(config);
+  const secretBox = createSecretBox(loadMasterKey(config.dataDir, config.masterKeyHex));
+  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const { db } = storage;
+
+  const services: Services = {
+    accounts: createAccountService({ db, secretBox, clock }),
+    products: createProductService({ db, secretBox, clock }),
+  };
+  const bootstrapAccount = await services.accounts.ensureBootstrap(config.bootstrapKey);
+
+  const nonceRetentionMs = Math.max(MIN_NONCE_RETENTION_MS, 2 * config.timestampWindowMs + 60_000);
+  let shuttingDown = false;
+  let broker: Awaited<ReturnType<typeof startBroker>> | undefined;
+
+  const app = await buildApp({
+    services,
+    settings: { gmtOffsetMinutes: config.gmtOffsetMinutes, region: config.region },
+    clock,
+    throttle: config.rateLimits ? createThrottle() : undefined,
+    timestampWindowMs: config.timestampWindowMs,
+    recordNonce: (accessKeyId, nonce) => recordNonce(db, accessKeyId, nonce, clock.now() + nonceRetentionMs),
+    isHealthy: async () => (broker?.isListening() ?? false) && (await storage.ping()),
+    isShuttingDown: () => shuttingDown,
+    log,
+  });
+
+  try {
+    await app.listen({ host: config.host, port: config.httpPort });
+    broker = await startBroker({ host: config.host, port: config.mqttPort, log });
+  } catch (err) {
+    await app.close();
+    await storage.close();
+    throw err;
+  }
+
+  const purgeTimer = setInterval(() => {
+    purgeExpiredNonces(db, clock.now()).catch((err) => log.warn({ err }, 'purging expired nonces failed'));
+  }, 60_000);
+  purgeTimer.unref();
+
+  const address = app.server.address();
+  const httpPort = typeof address === 'object' && address !== null ? address.port : config.httpPort;
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+
+  let closing: Promise<void> | undefined;
+  return {
+    httpUrl: `http://${formatHost(shownHost)}:${httpPort}`,
+    mqttUrl: `mqtt://${formatHost(shownHost)}:${broker.port}`,
+    httpPort,
+    mqttPort: broker.port,
+    bootstrapAccount,
+    storage,
+    services,
+    close() {
+      closing ??= (async () => {
+        shuttingDown = true;
+        clearInterval(purgeTimer);
+        await app.close();
+        await broker?.close();
+        await storage.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
+  return pino({
+    level: config.logLevel,
+    // Secrets are never logged (start contract); these paths catch them if an object carrying one is logged.
+    redact: {
+      paths: ['*.accessKeySecret', '*.AccessKeySecret', '*.DeviceSecret', '*.deviceSecret', '*.ProductSecret', '*.productSecret', '*.secret'],
+      censor: '[redacted]',
+    },
+  });
+}

@@ -1,0 +1,83 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import { operations } from '../api/ops/index.js';
+import { gatewayFailure } from '../api/rpc/envelope.js';
+import { gatewayErrors } from '../api/rpc/gateway-error.js';
+import type { OperationSettings } from '../api/rpc/operation.js';
+import { rpcPlugin } from '../api/rpc/rpc-plugin.js';
+import type { Throttle } from '../api/rpc/throttle.js';
+import type { Clock } from '../domain/clock.js';
+import type { Services } from '../domain/services.js';
+import { idFormats } from '../security/random-ids.js';
+
+// Spec README "Request size": the SDK puts every parameter in the query string; Node's 16 KiB header
+// limit would break long device-name lists (fleet-api §1.1 recommends 4 MiB).
+const MAX_HEADER_BYTES = 4 * 1024 * 1024;
+
+export interface AppDeps {
+  readonly services: Services;
+  readonly settings: OperationSettings;
+  readonly clock: Clock;
+  readonly throttle: Throttle | undefined;
+  readonly timestampWindowMs: number;
+  readonly recordNonce: (accessKeyId: string, nonce: string) => Promise<boolean>;
+  /** True when HTTP, MQTT and storage are all ready (GET /healthz). */
+  readonly isHealthy: () => Promise<boolean>;
+  readonly isShuttingDown: () => boolean;
+  readonly log: Logger;
+}
+
+/** The HTTP side of Flotilla, not yet listening (tests use inject() or listen on port 0). */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log,
+    // Per-request lines would cost more than a signed API call; errors are logged with their RequestId.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: () => idFormats.requestId(),
+    serverFactory: (handler) =>
+      createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req: IncomingMessage, res: ServerResponse) => handler(req, res)),
+    // Keep-alive connections must not hold shutdown beyond the 10 s the start contract allows.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+
+  app.get('/healthz', async (_req, reply) => {
+    const healthy = !deps.isShuttingDown() && (await deps.isHealthy());
+    return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'unavailable' });
+  });
+
+  await app.register(rpcPlugin, {
+    operations,
+    services: deps.services,
+    settings: deps.settings,
+    clock: deps.clock,
+    throttle: deps.throttle,
+    timestampWindowMs: deps.timestampWindowMs,
+    recordNonce: deps.recordNonce,
+    isShuttingDown: deps.isShuttingDown,
+    log: deps.log,
+  });
+
+  // rpc-protocol §1: any other path is InvalidApi.NotFound, in the gateway envelope.
+  app.setNotFoundHandler((req, reply) => {
+    const answer = gatewayFailure('JSON', String(req.id), req.headers.host ?? 'localhost', gatewayErrors.apiNotFound());
+    return reply.code(answer.status).header('content-type', answer.contentType).send(answer.body);
+  });
+
+  // Whatever Fastify itself rejects (oversized body, broken framing) still gets an Alibaba-shaped answer.
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    const status = err.statusCode ?? 500;
+    const gatewayError =
+      err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? gatewayErrors.bodyTooLarge(4 * 1024 * 1024)
+        : status >= 500
+          ? gatewayErrors.internal()
+          : gatewayErrors.invalidParameter('body');
+    if (status >= 500) deps.log.error({ err, requestId: req.id }, 'unexpected HTTP error');
+    const answer = gatewayFailure('JSON', String(req.id), req.headers.host ?? 'localhost', gatewayError);
+    return reply.code(answer.status).header('content-type', answer.contentType).send(answer.body);
+  });
+
+  return app as unknown as FastifyInstance;
+}

@@ -1,0 +1,148 @@
+/**
+ * Row types of every table, as Kysely sees them. Columns are snake_case; times are epoch milliseconds
+ * (bigint on PostgreSQL, integer on SQLite), flags are 0/1 integers on both, so rows read alike.
+ */
+export interface AccountTable {
+  id: string;
+  name: string;
+  status: 'Active' | 'Inactive';
+  created_at: number;
+}
+
+export interface AccessKeyTable {
+  access_key_id: string;
+  account_id: string;
+  secret_enc: string;
+  status: 'Active' | 'Inactive';
+  created_at: number;
+}
+
+export interface IotInstanceTable {
+  id: string;
+  account_id: string;
+  instance_id: string;
+  is_default: number;
+  created_at: number;
+}
+
+export interface ApiNonceTable {
+  access_key_id: string;
+  nonce: string;
+  expires_at: number;
+}
+
+export interface IdSequenceTable {
+  name: string;
+  value: number;
+}
+
+export interface ProductTable {
+  id: string;
+  account_id: string;
+  instance_id: string;
+  product_key: string;
+  product_name: string;
+  product_secret_enc: string;
+  node_type: number;
+  data_format: number;
+  auth_type: string;
+  id2: number;
+  net_type: string;
+  validate_type: number;
+  commodity_code: string;
+  description: string | null;
+  protocol_type: string | null;
+  category_key: string | null;
+  product_status: string;
+  dynamic_register: number;
+  created_at: number;
+  modified_at: number;
+  deleted_at: number | null;
+}
+
+export interface DeviceTable {
+  id: string;
+  iot_id: string;
+  account_id: string;
+  instance_id: string;
+  product_id: string;
+  device_name: string;
+  device_secret_enc: string;
+  nickname: string | null;
+  status: 'UNACTIVE' | 'ONLINE' | 'OFFLINE' | 'DISABLE';
+  status_at: number;
+  created_at: number;
+  modified_at: number;
+  activated_at: number | null;
+  online_at: number | null;
+  ip_address: string | null;
+  deleted_at: number | null;
+}
+
+export interface DeviceModuleVersionTable {
+  device_id: string;
+  module_name: string;
+  version: string;
+  reported_at: number;
+}
+
+export interface DeviceGroupTable {
+  group_id: string;
+  account_id: string;
+  instance_id: string;
+  group_name: string;
+  group_desc: string | null;
+  parent_group_id: string | null;
+  depth: number;
+  created_at: number;
+  modified_at: number;
+}
+
+export interface DeviceGroupMemberTable {
+  group_id: string;
+  device_id: string;
+  created_at: number;
+}
+
+export interface DevicePropTable {
+  device_id: string;
+  prop_key: string;
+  prop_value: string;
+  created_at: number;
+}
+
+export interface DeviceApplyTable {
+  apply_id: number;
+  account_id: string;
+  instance_id: string;
+  product_id: string;
+  kind: 'NAMES' | 'COUNT';
+  status: 'CHECK' | 'CHECK_SUCCESS' | 'CHECK_FAILED' | 'CREATE' | 'CREATE_SUCCESS' | 'CREATE_FAILED';
+  created_at: number;
+  modified_at: number;
+}
+
+export interface DeviceApplyEntryTable {
+  apply_id: number;
+  seq: number;
+  device_name: string;
+  nickname: string | null;
+  error_msg: string | null;
+  device_id: string | null;
+}
+
+export interface Database {
+  account: AccountTable;
+  access_key: AccessKeyTable;
+  iot_instance: IotInstanceTable;
+  api_nonce: ApiNonceTable;
+  id_sequence: IdSequenceTable;
+  product: ProductTable;
+  device: DeviceTable;
+  device_module_version: DeviceModuleVersionTable;
+  device_group: DeviceGroupTable;
+  device_group_member: DeviceGroupMemberTable;
+  device_prop: DevicePropTable;
+  device_apply: DeviceApplyTable;
+  device_apply_entry: DeviceApplyEntryTable;
+}
