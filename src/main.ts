@@ -3,6 +3,7 @@ import type { Config } from './config/config.js';
 import { createThrottle } from './api/rpc/throttle.js';
 import { createAccountService, type CreatedAccount } from './domain/account/account-service.js';
 import { type Clock, systemClock } from './domain/clock.js';
+import { createDeviceService } from './domain/device/device-service.js';
 import { createProductService } from './domain/product/product-service.js';
 import type { Services } from './domain/services.js';
 import { startBroker } from './device/mqtt/broker.js';
@@ -40,10 +41,10 @@ export async function startService(config: Config, options: StartOptions = {}): 
   const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const { db } = storage;
 
-  const services: Services = {
-    accounts: createAccountService({ db, secretBox, clock }),
-    products: createProductService({ db, secretBox, clock }),
-  };
+  const accounts = createAccountService({ db, secretBox, clock });
+  const products = createProductService({ db, secretBox, clock });
+  const devices = createDeviceService({ db, secretBox, clock, products });
+  const services: Services = { accounts, products, devices };
   const bootstrapAccount = await services.accounts.ensureBootstrap(config.bootstrapKey);
 
   const nonceRetentionMs = Math.max(MIN_NONCE_RETENTION_MS, 2 * config.timestampWindowMs + 60_000);

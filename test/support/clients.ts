@@ -1,9 +1,13 @@
 import IotSdk from '@alicloud/iot20180120';
+import type ClientClass from '@alicloud/iot20180120/dist/client.js';
 import * as OpenApi from '@alicloud/openapi-client';
 import RPCClient from '@alicloud/pop-core';
 
 /** The official SDK class, whichever way the CommonJS module is presented to the ESM loader. */
-export const IotClient: typeof IotSdk = ((IotSdk as unknown as { default?: typeof IotSdk }).default ?? IotSdk) as typeof IotSdk;
+type IotClientType = ClientClass.default;
+// Under Node's ESM loader the default import is the whole CommonJS module and the class is its `default`;
+// some loaders hand over the class directly.
+const IotClient = ((IotSdk as unknown as { default?: unknown }).default ?? IotSdk) as new (config: OpenApi.Config) => IotClientType;
 export * as iot from '@alicloud/iot20180120';
 
 export type SignatureMode = 'v3' | 'v2';
@@ -14,7 +18,7 @@ export interface Credentials {
 }
 
 /** `@alicloud/iot20180120` pointed at a local Flotilla: default V3 (ACS3-HMAC-SHA256) or classic v2 (HMAC-SHA1). */
-export function sdkClient(endpoint: string, key: Credentials, mode: SignatureMode = 'v3'): IotSdk {
+export function sdkClient(endpoint: string, key: Credentials, mode: SignatureMode = 'v3'): IotClientType {
   const ConfigClass = (OpenApi as unknown as { Config: typeof OpenApi.Config }).Config;
   const config = new ConfigClass({
     accessKeyId: key.accessKeyId,
