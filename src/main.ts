@@ -3,7 +3,10 @@ import type { Config } from './config/config.js';
 import { createThrottle } from './api/rpc/throttle.js';
 import { createAccountService, type CreatedAccount } from './domain/account/account-service.js';
 import { type Clock, systemClock } from './domain/clock.js';
+import { createBatchRegistrationService } from './domain/device/batch-registration-service.js';
 import { createDeviceService } from './domain/device/device-service.js';
+import { createDevicePropService } from './domain/device/device-prop-service.js';
+import { createGroupService } from './domain/group/group-service.js';
 import { createProductService } from './domain/product/product-service.js';
 import type { Services } from './domain/services.js';
 import { startBroker } from './device/mqtt/broker.js';
@@ -44,7 +47,10 @@ export async function startService(config: Config, options: StartOptions = {}): 
   const accounts = createAccountService({ db, secretBox, clock });
   const products = createProductService({ db, secretBox, clock });
   const devices = createDeviceService({ db, secretBox, clock, products });
-  const services: Services = { accounts, products, devices };
+  const batchRegistration = createBatchRegistrationService({ db, clock, products, devices });
+  const groups = createGroupService({ db, clock, devices });
+  const deviceProps = createDevicePropService({ db, clock, devices });
+  const services: Services = { accounts, products, devices, batchRegistration, groups, deviceProps };
   const bootstrapAccount = await services.accounts.ensureBootstrap(config.bootstrapKey);
 
   const nonceRetentionMs = Math.max(MIN_NONCE_RETENTION_MS, 2 * config.timestampWindowMs + 60_000);
@@ -92,9 +98,12 @@ export async function startService(config: Config, options: StartOptions = {}): 
     services,
     close() {
       closing ??= (async () => {
-        shuttingDown = true;
         clearInterval(purgeTimer);
+        // Start contract: finish in-flight work. A request already accepted (even one whose body is still
+        // arriving) runs to its answer; while closing, Fastify answers 503 to new requests on kept-alive
+        // connections, so the flag is only raised once the HTTP side is closed.
         await app.close();
+        shuttingDown = true;
         await broker?.close();
         await storage.close();
       })();

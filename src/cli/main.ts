@@ -3,6 +3,8 @@ import { withAccounts } from './admin-commands.js';
 import { serveCommand } from './serve-command.js';
 import { addSettingFlags } from './settings-flags.js';
 
+type Flags = Record<string, unknown>;
+
 export function buildCli(): Command {
   const program = new Command('flotilla')
     .description('Self-hosted OTA firmware updates that speak the Alibaba Cloud IoT Platform API (2018-01-20)')
@@ -15,54 +17,50 @@ export function buildCli(): Command {
       .addHelpText('after', '\nExamples:\n  flotilla serve\n  flotilla serve --http-port 0 --mqtt-port 0 --data-dir /tmp/flotilla'),
   ).action((flags) => serveCommand(flags));
 
+  // Every admin command reads the same settings as `serve` (start contract), flags included.
+  const admin = (parent: Command, spec: string) => addSettingFlags(parent.command(spec));
+
   const accounts = program.command('accounts').description('manage accounts (tenants)');
-  accounts
-    .command('create <name>')
+  admin(accounts, 'create <name>')
     .description('create an account with a first API key; prints {"accountId","accessKeyId","accessKeySecret"} once')
     .addHelpText('after', '\nExample:\n  flotilla accounts create acme')
-    .action((name: string) =>
-      withAccounts(async (svc) => {
+    .action((name: string, flags: Flags) =>
+      withAccounts(flags, async (svc) => {
         const a = await svc.createAccount(name);
-        return { accountId: a.accountId, accessKeyId: a.accessKeyId, accessKeySecret: a.accessKeySecret, iotInstanceId: a.iotInstanceId };
+        // Exactly the three fields of the start contract; `instances list` shows the default IotInstanceId.
+        return { accountId: a.accountId, accessKeyId: a.accessKeyId, accessKeySecret: a.accessKeySecret };
       }),
     );
-  accounts
-    .command('list')
+  admin(accounts, 'list')
     .description('list accounts')
-    .action(() => withAccounts((svc) => svc.listAccounts()));
+    .action((flags: Flags) => withAccounts(flags, (svc) => svc.listAccounts()));
 
   const keys = program.command('keys').description("manage an account's API keys (AccessKeyId/AccessKeySecret)");
-  keys
-    .command('create <accountId>')
+  admin(keys, 'create <accountId>')
     .description('create another key; the secret is printed once')
     .addHelpText('after', '\nExample:\n  flotilla keys create 4821907733150264')
-    .action((accountId: string) => withAccounts(async (svc) => ({ accountId, ...(await svc.createKey(accountId)) })));
-  keys
-    .command('list <accountId>')
+    .action((accountId: string, flags: Flags) => withAccounts(flags, async (svc) => ({ accountId, ...(await svc.createKey(accountId)) })));
+  admin(keys, 'list <accountId>')
     .description('list the keys of an account (never their secrets)')
-    .action((accountId: string) => withAccounts((svc) => svc.listKeys(accountId)));
-  keys
-    .command('disable <accessKeyId>')
+    .action((accountId: string, flags: Flags) => withAccounts(flags, (svc) => svc.listKeys(accountId)));
+  admin(keys, 'disable <accessKeyId>')
     .description('disable a key: its requests get InvalidAccessKeyId.Inactive')
-    .action((id: string) => withAccounts(async (svc) => (await svc.setKeyActive(id, false), { accessKeyId: id, status: 'Inactive' })));
-  keys
-    .command('enable <accessKeyId>')
+    .action((id: string, flags: Flags) => withAccounts(flags, async (svc) => (await svc.setKeyActive(id, false), { accessKeyId: id, status: 'Inactive' })));
+  admin(keys, 'enable <accessKeyId>')
     .description('enable a disabled key again')
-    .action((id: string) => withAccounts(async (svc) => (await svc.setKeyActive(id, true), { accessKeyId: id, status: 'Active' })));
+    .action((id: string, flags: Flags) => withAccounts(flags, async (svc) => (await svc.setKeyActive(id, true), { accessKeyId: id, status: 'Active' })));
 
   const instances = program.command('instances').description("manage an account's instances (IotInstanceId)");
-  instances
-    .command('create <accountId> <iotInstanceId>')
+  admin(instances, 'create <accountId> <iotInstanceId>')
     .description('add a named instance, e.g. the id your Alibaba code already passes as IotInstanceId')
     .addHelpText('after', '\nExample:\n  flotilla instances create 4821907733150264 iot-cn-0pp1n8t4d01')
-    .action((accountId: string, iotInstanceId: string) =>
-      withAccounts(async (svc) => (await svc.createInstance(accountId, iotInstanceId), { accountId, iotInstanceId })),
+    .action((accountId: string, iotInstanceId: string, flags: Flags) =>
+      withAccounts(flags, async (svc) => (await svc.createInstance(accountId, iotInstanceId), { accountId, iotInstanceId })),
     );
-  instances
-    .command('list <accountId>')
+  admin(instances, 'list <accountId>')
     .description('list the instances of an account')
-    .action((accountId: string) =>
-      withAccounts(async (svc) =>
+    .action((accountId: string, flags: Flags) =>
+      withAccounts(flags, async (svc) =>
         (await svc.listInstances(accountId)).map((i) => ({ iotInstanceId: i.instanceId, default: i.isDefault, createdAt: i.createdAt })),
       ),
     );

@@ -12,11 +12,11 @@ const settingsSchema = z.object({
   FLOTILLA_HTTP_PORT: port.default(8080),
   FLOTILLA_MQTT_PORT: port.default(1883),
   FLOTILLA_DATA_DIR: z.string().min(1).default('./data'),
-  // An empty value means SQLite, like an absent one (shared/spec README, start contract).
+  // An empty value means SQLite, like an absent one (shared/spec README, start contract; see loadConfig).
   FLOTILLA_DATABASE_URL: z
     .string()
     .optional()
-    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
+    .transform((v) => (v === undefined ? undefined : v.trim()))
     .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), 'must start with postgres:// or postgresql://'),
   FLOTILLA_ACCESS_KEY_ID: z.string().regex(/^[A-Za-z0-9_-]{4,64}$/, 'must be 4-64 letters, digits, _ or -').optional(),
   FLOTILLA_ACCESS_KEY_SECRET: z.string().min(8, 'must be at least 8 characters').max(128).optional(),
@@ -64,21 +64,33 @@ export class ConfigError extends Error {
   }
 }
 
-/** Reads the FLOTILLA_* variables from `env` (flags already merged in by the CLI); lists every problem. */
-export function loadConfig(env: Record<string, string | undefined>): Config {
+/**
+ * Reads the FLOTILLA_* variables from `env` (flags already merged in by the CLI); lists every problem.
+ * `labels` names a setting in messages the way the user gave it (the CLI adds the flag, e.g.
+ * "FLOTILLA_HTTP_PORT (--http-port)").
+ */
+export function loadConfig(env: Record<string, string | undefined>, labels: Partial<Record<string, string>> = {}): Config {
   const picked: Record<string, string> = {};
   for (const name of settingNames) {
     const value = env[name];
-    if (value !== undefined) picked[name] = value;
+    // The start contract makes an empty FLOTILLA_DATABASE_URL mean "unset"; every setting follows that rule,
+    // so `FLOTILLA_HTTP_PORT=` in a compose file means the default 8080, not port 0.
+    if (value !== undefined && value.trim() !== '') picked[name] = value;
   }
   const parsed = settingsSchema.safeParse(picked);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${String(i.path[0] ?? 'settings')}: ${i.message}`));
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const name = String(i.path[0] ?? 'settings');
+        return `${labels[name] ?? name}: ${i.message}`;
+      }),
+    );
   }
   const s = parsed.data;
   const problems: string[] = [];
   if ((s.FLOTILLA_ACCESS_KEY_ID === undefined) !== (s.FLOTILLA_ACCESS_KEY_SECRET === undefined)) {
-    problems.push('FLOTILLA_ACCESS_KEY_ID and FLOTILLA_ACCESS_KEY_SECRET must be set together');
+    const missing = s.FLOTILLA_ACCESS_KEY_ID === undefined ? 'FLOTILLA_ACCESS_KEY_ID' : 'FLOTILLA_ACCESS_KEY_SECRET';
+    problems.push(`${labels[missing] ?? missing}: missing; FLOTILLA_ACCESS_KEY_ID and FLOTILLA_ACCESS_KEY_SECRET must be set together`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
 

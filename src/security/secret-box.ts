@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -36,17 +36,22 @@ export function createSecretBox(key: Buffer): SecretBox {
 
 /**
  * The master key: FLOTILLA_MASTER_KEY when set, else DATA_DIR/master.key, created (mode 0600) on first use.
- * The `wx` flag makes two processes racing to create it agree on one key.
+ * The key is written whole to a private file and then hard-linked into place: link() fails if the name
+ * exists, so two processes racing to create it agree on one key, and neither can read a half-written file.
  */
 export function loadMasterKey(dataDir: string, configuredHex: string | undefined): Buffer {
   if (configuredHex !== undefined) return Buffer.from(configuredHex, 'hex');
   mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, 'master.key');
   if (!existsSync(path)) {
+    const draft = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    writeFileSync(draft, randomBytes(32).toString('hex') + '\n', { flag: 'wx', mode: 0o600 });
     try {
-      writeFileSync(path, randomBytes(32).toString('hex') + '\n', { flag: 'wx', mode: 0o600 });
+      linkSync(draft, path);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    } finally {
+      unlinkSync(draft);
     }
   }
   chmodSync(path, 0o600);

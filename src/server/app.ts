@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { operations } from '../api/ops/index.js';
 import { gatewayFailure } from '../api/rpc/envelope.js';
@@ -10,6 +10,7 @@ import type { Throttle } from '../api/rpc/throttle.js';
 import type { Clock } from '../domain/clock.js';
 import type { Services } from '../domain/services.js';
 import { idFormats } from '../security/random-ids.js';
+import { clientErrorReply, connectReply } from './socket-reply.js';
 
 // Spec README "Request size": the SDK puts every parameter in the query string; Node's 16 KiB header
 // limit would break long device-name lists (fleet-api §1.1 recommends 4 MiB).
@@ -35,11 +36,42 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Per-request lines would cost more than a signed API call; errors are logged with their RequestId.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => idFormats.requestId(),
-    serverFactory: (handler) =>
-      createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req: IncomingMessage, res: ServerResponse) => handler(req, res)),
+    serverFactory: (handler) => {
+      // A request without Host still gets an Alibaba answer (IncompleteSignature, MissingAction …) rather
+      // than Node's empty 400; V3 signatures require a signed host anyway (rpc-protocol §7 step 5).
+      const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false }, (req: IncomingMessage, res: ServerResponse) =>
+        handler(req, res),
+      );
+      // Without a listener Node drops CONNECT requests without a word.
+      server.on('connect', (req: IncomingMessage, socket) => connectReply(req.headers.host, socket));
+      return server;
+    },
+    // Unparseable HTTP (unknown method, broken framing, bytes llhttp refuses): the gateway envelope, not Fastify's JSON.
+    clientErrorHandler: clientErrorReply,
+    // A path find-my-way cannot decode (`/%zz`) is still a path other than `/` (rpc-protocol §1).
+    frameworkErrors: (err, req, reply) => {
+      const gatewayError = err.code === 'FST_ERR_BAD_URL' ? gatewayErrors.apiNotFound() : gatewayErrors.invalidParameter('request');
+      const answer = gatewayFailure('JSON', String(req.id), req.headers.host ?? 'localhost', gatewayError);
+      return (reply as unknown as FastifyReply).code(answer.status).header('content-type', answer.contentType).send(answer.body);
+    },
     // Keep-alive connections must not hold shutdown beyond the 10 s the start contract allows.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+  });
+
+  // Whatever Fastify itself rejects (oversized body, broken framing) still gets an Alibaba-shaped answer.
+  // Set before any route or plugin: a context copies the error handler when it is created.
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    const status = err.statusCode ?? 500;
+    const gatewayError =
+      err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? gatewayErrors.bodyTooLarge(4 * 1024 * 1024)
+        : status >= 500
+          ? gatewayErrors.internal()
+          : gatewayErrors.invalidParameter('body');
+    if (status >= 500) deps.log.error({ err, requestId: req.id }, 'unexpected HTTP error');
+    const answer = gatewayFailure('JSON', String(req.id), req.headers.host ?? 'localhost', gatewayError);
+    return reply.code(answer.status).header('content-type', answer.contentType).send(answer.body);
   });
 
   app.get('/healthz', async (_req, reply) => {
@@ -62,20 +94,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // rpc-protocol §1: any other path is InvalidApi.NotFound, in the gateway envelope.
   app.setNotFoundHandler((req, reply) => {
     const answer = gatewayFailure('JSON', String(req.id), req.headers.host ?? 'localhost', gatewayErrors.apiNotFound());
-    return reply.code(answer.status).header('content-type', answer.contentType).send(answer.body);
-  });
-
-  // Whatever Fastify itself rejects (oversized body, broken framing) still gets an Alibaba-shaped answer.
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
-    const status = err.statusCode ?? 500;
-    const gatewayError =
-      err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-        ? gatewayErrors.bodyTooLarge(4 * 1024 * 1024)
-        : status >= 500
-          ? gatewayErrors.internal()
-          : gatewayErrors.invalidParameter('body');
-    if (status >= 500) deps.log.error({ err, requestId: req.id }, 'unexpected HTTP error');
-    const answer = gatewayFailure('JSON', String(req.id), req.headers.host ?? 'localhost', gatewayError);
     return reply.code(answer.status).header('content-type', answer.contentType).send(answer.body);
   });
 

@@ -46,6 +46,8 @@ export async function authenticate(req: SignedRequest, deps: AuthenticateDeps): 
   const authorization = req.headerValues('authorization')[0];
   if (authorization !== undefined && /^ACS3-/i.test(authorization.trimStart())) return authenticateV3(req, authorization.trim(), deps);
   if (req.params.has('Signature')) return authenticateRpc(req, deps);
+  // errors.md §2: an Authorization header that is not a V3 one is a malformed signature, not a missing one.
+  if (authorization !== undefined && authorization.trim() !== '') throw gatewayErrors.incompleteSignature();
   throw gatewayErrors.missing('Signature');
 }
 

@@ -33,6 +33,17 @@ export function chooseFormat(formatParam: string | undefined, accept: string | u
   return 'XML';
 }
 
+/**
+ * rpc-protocol §9.3: gateway errors are JSON unless XML was asked for explicitly (`Format=XML`, or an
+ * `Accept` naming XML but not JSON); the XML default of §9.1 rule 3 applies to operation answers only.
+ * An unknown `Format` gives JSON here (its own error is InvalidParameter.Format).
+ */
+export function gatewayFormat(formatParam: string | undefined, accept: string | undefined): ReplyFormat {
+  if (formatParam !== undefined) return formatParam.toUpperCase() === 'XML' ? 'XML' : 'JSON';
+  const a = (accept ?? '').toLowerCase();
+  return a.includes('xml') && !a.includes('json') ? 'XML' : 'JSON';
+}
+
 function render(format: ReplyFormat, root: string, fields: Record<string, unknown>, status: number): RpcReply {
   if (format === 'JSON') return { status, contentType: JSON_TYPE, body: JSON.stringify(fields) };
   const body = '<?xml version="1.0" encoding="UTF-8"?>' + xml.build({ [root]: fields });

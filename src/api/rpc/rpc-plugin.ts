@@ -5,7 +5,7 @@ import { BusinessError } from '../../domain/errors.js';
 import type { Services } from '../../domain/services.js';
 import { authenticate } from './authenticate.js';
 import { decodeParams } from './decode-params.js';
-import { businessFailure, chooseFormat, gatewayFailure, type ReplyFormat, type RpcReply, success } from './envelope.js';
+import { businessFailure, chooseFormat, gatewayFailure, gatewayFormat, type ReplyFormat, type RpcReply, success } from './envelope.js';
 import { GatewayError, gatewayErrors } from './gateway-error.js';
 import type { Operation, OperationSettings } from './operation.js';
 import { decodeFormPairs, mergeParams, type Pair } from './request-params.js';
@@ -35,7 +35,9 @@ export interface RpcPluginOptions {
 export async function rpcPlugin(app: FastifyInstance, options: RpcPluginOptions): Promise<void> {
   const registry = new Map(options.operations.map((op) => [op.action, op]));
   const bodyParser = (_req: FastifyRequest, body: Buffer, done: (err: Error | null, body?: Buffer) => void) => done(null, body);
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer', bodyLimit: MAX_ANY_BODY_BYTES }, bodyParser);
+  // rpc-protocol §7 step 2: the V3 payload hash covers the bytes as received, whatever the content type, so
+  // Fastify's own JSON and text parsers must not consume the body (they would leave no Buffer to hash).
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_ANY_BODY_BYTES }, bodyParser);
 
   app.route({
@@ -63,6 +65,7 @@ async function handle(req: FastifyRequest, registry: Map<string, Operation>, opt
   const params = mergeParams(query, body);
   const format = chooseFormat(params.get('Format'), req.headers.accept);
   if (format === undefined) return gatewayFailure('JSON', requestId, hostId, gatewayErrors.invalidFormat());
+  const errorFormat = gatewayFormat(params.get('Format'), req.headers.accept);
 
   let action = '';
   try {
@@ -98,9 +101,9 @@ async function handle(req: FastifyRequest, registry: Map<string, Operation>, opt
     const decoded = decodeParams<{ IotInstanceId?: string }>(op.params, params);
     return await runOperation(op, decoded, caller, format, requestId, options);
   } catch (err) {
-    if (err instanceof GatewayError) return gatewayFailure(format, requestId, hostId, err);
+    if (err instanceof GatewayError) return gatewayFailure(errorFormat, requestId, hostId, err);
     options.log.error({ err, requestId, action }, 'unexpected error before the operation ran');
-    return gatewayFailure(format, requestId, hostId, gatewayErrors.internal());
+    return gatewayFailure(errorFormat, requestId, hostId, gatewayErrors.internal());
   }
 }
 

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
 import type { Logger } from 'pino';
 
@@ -21,6 +21,13 @@ export async function startBroker(options: { host: string; port: number; log: Lo
     },
   });
   const server: Server = createServer(aedes.handle);
+  // Aedes closes the clients that completed CONNECT; a socket that never did (or is mid-handshake) would
+  // hold server.close() open until Aedes' connect timeout, past the 10 s the start contract allows.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
@@ -38,7 +45,9 @@ export async function startBroker(options: { host: string; port: number; log: Lo
       if (!listening) return;
       listening = false;
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
     },
   };
 }

@@ -57,10 +57,15 @@ export function createAccountService(deps: AccountServiceDeps) {
     return plain;
   }
 
-  async function createAccount(
+  async function createAccount(name: string, key?: { accessKeyId: string; accessKeySecret: string }): Promise<CreatedAccount> {
+    return (await insertAccountWithKey(name, key, {}))!;
+  }
+
+  async function insertAccountWithKey(
     name: string,
-    key?: { accessKeyId: string; accessKeySecret: string },
-  ): Promise<CreatedAccount> {
+    key: { accessKeyId: string; accessKeySecret: string } | undefined,
+    options: { bootstrap?: boolean },
+  ): Promise<CreatedAccount | undefined> {
     const trimmed = name.trim();
     if (trimmed === '' || trimmed.length > 64) throw new AccountError('an account name must be 1-64 characters');
     const now = clock.now();
@@ -70,7 +75,10 @@ export function createAccountService(deps: AccountServiceDeps) {
       accessKeySecret: key?.accessKeySecret ?? idFormats.accessKeySecret(),
       iotInstanceId: idFormats.instanceId(),
     };
-    await inTransaction(db, async (tx) => {
+    // The bootstrap account is created only by the one instance that claims it (two starting at once on
+    // a fresh database would otherwise both generate and print a key).
+    const made = await inTransaction(db, async (tx) => {
+      if (options.bootstrap === true && !(await repo.claimBootstrap(tx, now))) return false;
       await repo.insertAccount(tx, { id: created.accountId, name: trimmed, createdAt: now });
       await repo.insertAccessKey(tx, {
         accessKeyId: created.accessKeyId,
@@ -85,8 +93,9 @@ export function createAccountService(deps: AccountServiceDeps) {
         isDefault: true,
         createdAt: now,
       });
+      return true;
     });
-    return created;
+    return made ? created : undefined;
   }
 
   return {
@@ -137,16 +146,24 @@ export function createAccountService(deps: AccountServiceDeps) {
      */
     async ensureBootstrap(key: { accessKeyId: string; accessKeySecret: string } | undefined): Promise<CreatedAccount | undefined> {
       if (key !== undefined) {
-        const existing = await repo.findAccessKey(db, key.accessKeyId);
+        let existing = await repo.findAccessKey(db, key.accessKeyId);
         if (existing === undefined) {
-          await createAccount('default', key);
-        } else if (open(existing.secretEnc) !== key.accessKeySecret || existing.keyStatus !== 'Active') {
+          try {
+            await createAccount('default', key);
+            return undefined;
+          } catch (err) {
+            // Two instances starting at once with the same key: the loser's insert hits the winner's row.
+            existing = await repo.findAccessKey(db, key.accessKeyId);
+            if (existing === undefined) throw err;
+          }
+        }
+        if (open(existing.secretEnc) !== key.accessKeySecret || existing.keyStatus !== 'Active') {
           await repo.updateAccessKeySecret(db, key.accessKeyId, secretBox.seal(key.accessKeySecret));
         }
         return undefined;
       }
       if ((await repo.countAccounts(db)) > 0) return undefined;
-      return createAccount('default');
+      return insertAccountWithKey('default', undefined, { bootstrap: true });
     },
 
     async resolveKey(accessKeyId: string): Promise<ResolvedKey | undefined> {

@@ -10,6 +10,8 @@ import type { Clock } from '../clock.js';
 import { BusinessError } from '../errors.js';
 import { isValidDeviceName, isValidIotId, isValidNickname } from '../fleet-rules.js';
 import type { ProductService } from '../product/product-service.js';
+import { createDeviceLifecycle } from './device-lifecycle-service.js';
+import { createDeviceQueries } from './device-query-service.js';
 
 export type DeviceStatus = DeviceRow['status'];
 
@@ -119,7 +121,11 @@ export function createDeviceService(deps: DeviceServiceDeps) {
     toDevice,
     newDeviceRow,
     resolveDevice,
+    // fleet-api §5 and §6 live in their own files; one service object for every device operation.
+    ...createDeviceQueries({ db, products, toDevice, resolveDevice }),
+    ...createDeviceLifecycle({ db, clock, resolveDevice }),
 
+    /** QueryDeviceInfo and GetDeviceStatus read no more than this (fleet-api §5.2, §5.5). */
     async getDevice(scope: Scope, ref: DeviceRef): Promise<Device> {
       const { row, product } = await resolveDevice(scope, ref);
       return toDevice(row, product);

@@ -35,6 +35,20 @@ export async function countAccounts(db: Db): Promise<number> {
   return Number(row.n);
 }
 
+/**
+ * Claims the one-time generation of the bootstrap account: true for exactly one caller, however many
+ * instances start at once on a fresh database. A row in id_sequence is the marker, so no migration is needed;
+ * a concurrent claimer waits for the winner's transaction and then inserts nothing.
+ */
+export async function claimBootstrap(db: Db, at: number): Promise<boolean> {
+  const result = await db
+    .insertInto('id_sequence')
+    .values({ name: 'bootstrap_account', value: at })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
 export async function insertAccessKey(
   db: Db,
   row: { accessKeyId: string; accountId: string; secretEnc: string; createdAt: number },
