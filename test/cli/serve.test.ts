@@ -257,6 +257,7 @@ describe('flotilla serve: shutdown', () => {
       expect(JSON.parse(answer.body)).toMatchObject({ Success: true, Data: { Total: 0 } });
 
       const stopped = await stopping;
+      console.log('DEBUG stop ms', stopped.ms, server.stderr);
       expect(stopped.code).toBe(0);
       expect(stopped.ms).toBeLessThan(10_000);
       expect(server.stderr).not.toContain('shutdown took longer');
