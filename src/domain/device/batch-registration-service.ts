@@ -1,3 +1,4 @@
+import { isUniqueViolation } from '../../storage/dialect/errors.js';
 import type { Db, Tx } from '../../storage/db.js';
 import { inTransaction } from '../../storage/db.js';
 import * as repo from '../../storage/repos/device-apply-repo.js';
@@ -81,7 +82,7 @@ export function createBatchRegistrationService(deps: BatchRegistrationDeps) {
       try {
         return await work();
       } catch (err) {
-        if (attempt >= 3 || !repo.isUniqueViolation(err)) throw err;
+        if (attempt >= 3 || !isUniqueViolation(err)) throw err;
       }
     }
   }

@@ -100,8 +100,3 @@ export async function takenIotIds(db: Db, iotIds: readonly string[]): Promise<Se
   return taken;
 }
 
-/** A unique index refused a row: PostgreSQL 23505, SQLite SQLITE_CONSTRAINT_UNIQUE. */
-export function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
-}

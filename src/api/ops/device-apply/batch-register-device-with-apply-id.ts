@@ -1,5 +1,5 @@
 import { defineOperation, text } from '../../rpc/operation.js';
-import { withFailureCode } from './storage-failure.js';
+import { withFailureCode } from '../storage-failure.js';
 
 /** fleet-api §4.4. `ApplyId` is read as text so a malformed value gets iot.device.InvalidFormattedApplyId. */
 export const batchRegisterDeviceWithApplyId = defineOperation({

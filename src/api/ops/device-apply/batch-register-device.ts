@@ -1,5 +1,5 @@
 import { defineOperation, integer, text } from '../../rpc/operation.js';
-import { withFailureCode } from './storage-failure.js';
+import { withFailureCode } from '../storage-failure.js';
 
 /** fleet-api §4.5: `Count` devices with generated names. */
 export const batchRegisterDevice = defineOperation({

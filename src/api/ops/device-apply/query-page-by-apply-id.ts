@@ -1,6 +1,6 @@
 import { checkPage } from '../../../domain/paging.js';
 import { defineOperation, integer, text } from '../../rpc/operation.js';
-import { withFailureCode } from './storage-failure.js';
+import { withFailureCode } from '../storage-failure.js';
 
 /** fleet-api §4.7: no ProductKey; paging fields at the top level (§1.4), PageSize 10 by default, ≤ 50. */
 export const queryPageByApplyId = defineOperation({
