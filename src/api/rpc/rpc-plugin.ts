@@ -72,8 +72,11 @@ async function handle(req: FastifyRequest, registry: Map<string, Operation>, opt
     if (options.isShuttingDown()) throw gatewayErrors.unavailable();
     const method = req.method;
     if (method !== 'GET' && method !== 'POST') throw gatewayErrors.unsupportedMethod();
-    action = params.get('Action') ?? headerValue(req, 'x-acs-action') ?? '';
-    const version = params.get('Version') ?? headerValue(req, 'x-acs-version') ?? '';
+    // rpc-protocol §2: V3 carries Action/Version in signed x-acs-* headers. A classic request (one with a
+    // `Signature` parameter) signs only its parameters, so there unsigned headers must not pick the operation.
+    const signedHeadersCarryAction = /^\s*ACS3-/i.test(headerValue(req, 'authorization') ?? '') || !params.has('Signature');
+    action = params.get('Action') ?? (signedHeadersCarryAction ? headerValue(req, 'x-acs-action') : undefined) ?? '';
+    const version = params.get('Version') ?? (signedHeadersCarryAction ? headerValue(req, 'x-acs-version') : undefined) ?? '';
     const limit = registry.get(action)?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     if (rawBody.length > limit) throw gatewayErrors.bodyTooLarge(limit);
     if (action === '') throw gatewayErrors.missing('Action');

@@ -207,6 +207,10 @@ for (const dialect of testDialects()) {
         gateway(await send(rpc({ action: 'QueryProductList', params: LIST, common: { [name]: undefined } })), `Missing${name}`);
       }
       gateway(await send(rpc({ action: 'QueryProductList', params: LIST, common: { Action: undefined } })), 'MissingAction');
+      // A classic request signs only its parameters: an unsigned x-acs-action header must not choose the operation.
+      const noAction = rpc({ action: 'QueryProductList', params: LIST, common: { Action: undefined } });
+      const withHeader = { ...noAction, headers: { ...noAction.headers, 'x-acs-action': 'QueryProductList', 'x-acs-version': '2018-01-20' } };
+      gateway(await send(withHeader), 'MissingAction');
       gateway(await send(rpc({ action: 'QueryProductList', params: LIST, common: { Version: undefined } })), 'MissingVersion');
     });
 
