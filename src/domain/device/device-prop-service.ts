@@ -1,3 +1,4 @@
+import { lockDevice } from '../../storage/repos/device-repo.js';
 import type { Db } from '../../storage/db.js';
 import { inTransaction } from '../../storage/db.js';
 import * as repo from '../../storage/repos/device-prop-repo.js';
@@ -70,6 +71,7 @@ export function createDevicePropService(deps: DevicePropServiceDeps) {
       props.delete(RESERVED_TAG_KEY);
       const { row } = await devices.resolveDevice(scope, ref);
       await inTransaction(db, async (tx) => {
+        await lockDevice(tx, row.id);
         const existing = new Set((await repo.listProps(tx, row.id)).map((p) => p.prop_key));
         let after = existing.size;
         for (const key of props.keys()) if (!existing.has(key)) after++;

@@ -2,6 +2,7 @@ import type { Db } from '../../storage/db.js';
 import { inTransaction } from '../../storage/db.js';
 import * as repo from '../../storage/repos/group-repo.js';
 import type { GroupRow, MemberRow } from '../../storage/repos/group-repo.js';
+import { lockAccount } from '../../storage/repos/account-repo.js';
 import { findDevicesByNames } from '../../storage/repos/device-repo.js';
 import { findProductByKey } from '../../storage/repos/product-repo.js';
 import { idFormats } from '../../security/random-ids.js';
@@ -148,6 +149,7 @@ export function createGroupService(deps: GroupServiceDeps) {
       if (!isValidDisplayName(input.groupName)) throw new BusinessError('iot.group.InvalidGroupName');
       checkDesc(input.groupDesc);
       return inTransaction(db, async (tx) => {
+        await lockAccount(tx, scope.accountId);
         let depth = 1;
         let parentGroupId: string | null = null;
         // An empty SuperGroupId is taken as absent: a top-level group (unconfirmed).
@@ -246,6 +248,7 @@ export function createGroupService(deps: GroupServiceDeps) {
       if (groupId === '') throw new BusinessError('iot.group.NullGroupId');
       const list = checkRelationList(entries);
       return inTransaction(db, async (tx) => {
+        await lockAccount(tx, scope.accountId);
         const group = await requireGroup(tx, scope, groupId);
         const deviceIds = await resolveEntries(tx, scope, list);
         const members = await repo.findMemberIds(tx, group.group_id, deviceIds);
@@ -267,6 +270,7 @@ export function createGroupService(deps: GroupServiceDeps) {
       if (groupId === '') throw new BusinessError('iot.group.NullGroupId');
       const list = checkRelationList(entries);
       return inTransaction(db, async (tx) => {
+        await lockAccount(tx, scope.accountId);
         const group = await requireGroup(tx, scope, groupId);
         const deviceIds = await resolveEntries(tx, scope, list);
         const members = await repo.findMemberIds(tx, group.group_id, deviceIds);

@@ -152,3 +152,12 @@ export async function listInstances(db: Db, accountId: string): Promise<Instance
   const rows = await db.selectFrom('iot_instance').select(instanceColumns).where('account_id', '=', accountId).orderBy('created_at').execute();
   return rows.map(toInstance);
 }
+
+/**
+ * Takes the account's row lock until the transaction ends, so count-then-insert rules of one account (1,000
+ * groups, 10 groups per device) cannot both pass in two concurrent PostgreSQL transactions. On SQLite the
+ * write makes the transaction the writer at once; writers are serialised there anyway.
+ */
+export async function lockAccount(db: Db, accountId: string): Promise<void> {
+  await db.updateTable('account').set((eb) => ({ status: eb.ref('status') })).where('id', '=', accountId).execute();
+}

@@ -182,3 +182,8 @@ export async function deleteDeviceAttachments(db: Db, deviceId: string): Promise
   await db.deleteFrom('device_prop').where('device_id', '=', deviceId).execute();
   await db.deleteFrom('device_module_version').where('device_id', '=', deviceId).execute();
 }
+
+/** Takes the device's row lock until the transaction ends (a no-op write), for per-device count limits. */
+export async function lockDevice(db: Db, deviceRowId: string): Promise<void> {
+  await db.updateTable('device').set((eb) => ({ modified_at: eb.ref('modified_at') })).where('id', '=', deviceRowId).execute();
+}
