@@ -74,6 +74,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.code(answer.status).header('content-type', answer.contentType).send(answer.body);
   });
 
+  // Start contract: in-flight requests finish during shutdown. Their answers close the connection, so a
+  // keep-alive socket that turns idle after the answer does not hold the server open until its timeout.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
+
   app.get('/healthz', async (_req, reply) => {
     const healthy = !deps.isShuttingDown() && (await deps.isHealthy());
     return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'unavailable' });

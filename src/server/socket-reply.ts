@@ -20,8 +20,16 @@ export function replyOnSocket(socket: Duplex, err: GatewayError, hostId = 'local
   const head =
     `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? 'Error'}\r\n` +
     `content-type: ${answer.contentType}\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n`;
+  // Nobody parses this socket any more: drain what the client still sends (a CONNECT or a broken request may
+  // carry a body) so its close is seen, and give up on clients that never close. Without this a CONNECT
+  // with a body left the socket open for good, and server.close() waited for it.
+  socket.on('error', () => socket.destroy());
+  socket.setTimeout(DRAIN_TIMEOUT_MS, () => socket.destroy());
+  socket.resume();
   socket.end(Buffer.concat([Buffer.from(head, 'latin1'), body]));
 }
+
+const DRAIN_TIMEOUT_MS = 5_000;
 
 /**
  * Node's `clientError`: the request could not be parsed. Node's own statuses are kept (408 for a request

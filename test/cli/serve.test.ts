@@ -254,10 +254,11 @@ describe('flotilla serve: shutdown', () => {
       inFlight.finish();
       const answer = await inFlight.response;
       expect(answer.status).toBe(200);
+      // The answer closes its keep-alive connection, so that connection cannot hold the shutdown open.
+      expect(answer.connection).toBe('close');
       expect(JSON.parse(answer.body)).toMatchObject({ Success: true, Data: { Total: 0 } });
 
       const stopped = await stopping;
-      console.log('DEBUG stop ms', stopped.ms, server.stderr);
       expect(stopped.code).toBe(0);
       expect(stopped.ms).toBeLessThan(10_000);
       expect(server.stderr).not.toContain('shutdown took longer');
@@ -280,7 +281,9 @@ describe('flotilla serve: shutdown', () => {
     mqtt.on('error', () => {});
     const stopped = await stopWith(server, 'SIGTERM');
     expect(stopped.code).toBe(0);
-    expect(stopped.ms).toBeLessThan(5_000);
+    // Far from the 9 s deadline at which serve gives up waiting (an idle MQTT socket used to hold it there).
+    expect(stopped.ms).toBeLessThan(8_000);
+    expect(server.stderr).not.toContain('shutdown took longer');
     agent.destroy();
     mqtt.destroy();
   });

@@ -66,12 +66,29 @@ describe('configuration', () => {
 
   it('requires the bootstrap key id and secret together', () => {
     expect(problemsOf({ FLOTILLA_ACCESS_KEY_ID: 'LTAIabcdef' })).toEqual([
-      'FLOTILLA_ACCESS_KEY_ID and FLOTILLA_ACCESS_KEY_SECRET must be set together',
+      'FLOTILLA_ACCESS_KEY_SECRET: missing; FLOTILLA_ACCESS_KEY_ID and FLOTILLA_ACCESS_KEY_SECRET must be set together',
+    ]);
+    expect(problemsOf({ FLOTILLA_ACCESS_KEY_SECRET: 'secret-123' })).toEqual([
+      'FLOTILLA_ACCESS_KEY_ID: missing; FLOTILLA_ACCESS_KEY_ID and FLOTILLA_ACCESS_KEY_SECRET must be set together',
     ]);
     expect(loadConfig({ FLOTILLA_ACCESS_KEY_ID: 'LTAIabcdef', FLOTILLA_ACCESS_KEY_SECRET: 'secret-123' }).bootstrapKey).toEqual({
       accessKeyId: 'LTAIabcdef',
       accessKeySecret: 'secret-123',
     });
+  });
+
+  it('treats an empty value of any setting as unset', () => {
+    const c = loadConfig({ FLOTILLA_HTTP_PORT: '', FLOTILLA_MQTT_PORT: ' ', FLOTILLA_LOG_LEVEL: '', FLOTILLA_ACCESS_KEY_ID: '', FLOTILLA_ACCESS_KEY_SECRET: '' });
+    expect(c).toMatchObject({ httpPort: 8080, mqttPort: 1883, logLevel: 'info', bootstrapKey: undefined });
+  });
+
+  it('names a setting the way it was given when labels say so (CLI flags)', () => {
+    try {
+      loadConfig({ FLOTILLA_HTTP_PORT: '70000' }, { FLOTILLA_HTTP_PORT: 'FLOTILLA_HTTP_PORT (--http-port)' });
+      expect.unreachable();
+    } catch (err) {
+      expect((err as ConfigError).problems).toEqual([expect.stringMatching(/^FLOTILLA_HTTP_PORT \(--http-port\): /)]);
+    }
   });
 
   it('returns a frozen object', () => {

@@ -25,7 +25,7 @@ export function signedForm(action: string, params: Record<string, string>, key: 
 export interface SlowRequest {
   /** Sends the rest of the body; the answer follows. */
   finish(): void;
-  readonly response: Promise<{ status: number; body: string }>;
+  readonly response: Promise<{ status: number; connection: string | undefined; body: string }>;
 }
 
 /**
@@ -41,12 +41,12 @@ export function startSlowPost(url: string, body: string, agent?: Agent): SlowReq
     headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': bytes.length },
     agent,
   });
-  const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+  const response = new Promise<{ status: number; connection: string | undefined; body: string }>((resolve, reject) => {
     req.on('error', reject);
     req.on('response', (res: IncomingMessage) => {
       let text = '';
       res.setEncoding('utf8').on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body: text }));
       res.on('error', reject);
     });
   });

@@ -137,7 +137,10 @@ export function createAccountService(deps: AccountServiceDeps) {
       await repo.insertInstance(db, { id: timeOrderedId(now), accountId, instanceId: iotInstanceId, isDefault: false, createdAt: now });
     },
 
-    listInstances: (accountId: string) => repo.listInstances(db, accountId),
+    async listInstances(accountId: string) {
+      if ((await repo.findAccount(db, accountId)) === undefined) throw new AccountError(`no account ${accountId}`);
+      return repo.listInstances(db, accountId);
+    },
 
     /**
      * The bootstrap account (start contract): with FLOTILLA_ACCESS_KEY_ID/SECRET the key is made to exist
