@@ -14,6 +14,8 @@ import { buildApp } from './server/app.js';
 import { openStorage, type Storage } from './storage/db.js';
 import { purgeExpiredNonces, recordNonce } from './storage/repos/nonce-repo.js';
 import { createSecretBox, loadMasterKey } from './security/secret-box.js';
+import { deriveDeploymentCredentials } from './security/derived-secrets.js';
+import { createLocalBlobStore } from './storage/blob/local-blob-store.js';
 
 export interface RunningService {
   readonly httpUrl: string;
@@ -40,9 +42,19 @@ const MIN_NONCE_RETENTION_MS = 31 * 60_000;
 export async function startService(config: Config, options: StartOptions = {}): Promise<RunningService> {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger(config);
-  const secretBox = createSecretBox(loadMasterKey(config.dataDir, config.masterKeyHex));
+  const masterKey = loadMasterKey(config.dataDir, config.masterKeyHex);
+  const secretBox = createSecretBox(masterKey);
+  const credentials = deriveDeploymentCredentials(masterKey);
   const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const { db } = storage;
+  // Uploaded files live under FLOTILLA_DATA_DIR also with PostgreSQL (spec README); a kill -9 mid-upload
+  // leaves a partial file that the next start removes.
+  const blobs = await createLocalBlobStore(config.dataDir);
+  await blobs.sweep();
+  // Every URL handed out starts with FLOTILLA_PUBLIC_URL, else with the address actually bound (known
+  // once listening; no URL is handed out before that).
+  let publicBaseUrl = config.publicUrl ?? '';
+  const urls = { publicBaseUrl: () => publicBaseUrl };
 
   const accounts = createAccountService({ db, secretBox, clock });
   const products = createProductService({ db, secretBox, clock });
@@ -86,6 +98,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
   const address = app.server.address();
   const httpPort = typeof address === 'object' && address !== null ? address.port : config.httpPort;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  publicBaseUrl = config.publicUrl ?? `http://${formatHost(shownHost)}:${httpPort}`;
 
   let closing: Promise<void> | undefined;
   return {

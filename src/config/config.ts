@@ -36,6 +36,16 @@ const settingsSchema = z.object({
   // Key that encrypts device, product and API secrets at rest (64 hex characters). When unset, a key is
   // generated once and kept in FLOTILLA_DATA_DIR/master.key; instances sharing a database must share it.
   FLOTILLA_MASTER_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters').optional(),
+  // Firmware issue: largest package file, above Alibaba's 1,000 MB (spec README "Beyond Alibaba's ceilings").
+  FLOTILLA_MAX_PACKAGE_MB: z.coerce.number().int().min(1).max(1024 * 1024).default(2048),
+  // fleet-api §8 / spec README: a device-name list file for DnListFileUrl, streamed, never loaded whole.
+  FLOTILLA_MAX_DEVICE_LIST_MB: z.coerce.number().int().min(1).max(1024 * 1024).default(64),
+  // ota-api §2.1: an upload slot (the signed policy) is valid for 60 s on Alibaba.
+  FLOTILLA_UPLOAD_SLOT_SECONDS: z.coerce.number().int().min(10).max(24 * 3600).default(60),
+  // ota-api §2.2: Alibaba allows 500 packages per instance; a quota, not part of the API's meaning.
+  FLOTILLA_MAX_FIRMWARE_PER_INSTANCE: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
+  // Lifetime of the signed HTTPS download URLs handed to devices and returned by QueryOTAFirmware.
+  FLOTILLA_DOWNLOAD_URL_TTL_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(24),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -56,6 +66,11 @@ export interface Config {
   readonly gmtOffsetMinutes: number;
   readonly region: string;
   readonly masterKeyHex: string | undefined;
+  readonly maxPackageBytes: number;
+  readonly maxDeviceListBytes: number;
+  readonly uploadSlotMs: number;
+  readonly maxFirmwarePerInstance: number;
+  readonly downloadUrlTtlMs: number;
 }
 
 export class ConfigError extends Error {
@@ -112,5 +127,10 @@ export function loadConfig(env: Record<string, string | undefined>, labels: Part
     gmtOffsetMinutes: (sign === '-' ? -1 : 1) * (Number(hh) * 60 + Number(mm)),
     region: s.FLOTILLA_REGION,
     masterKeyHex: s.FLOTILLA_MASTER_KEY,
+    maxPackageBytes: s.FLOTILLA_MAX_PACKAGE_MB * 1024 * 1024,
+    maxDeviceListBytes: s.FLOTILLA_MAX_DEVICE_LIST_MB * 1024 * 1024,
+    uploadSlotMs: s.FLOTILLA_UPLOAD_SLOT_SECONDS * 1000,
+    maxFirmwarePerInstance: s.FLOTILLA_MAX_FIRMWARE_PER_INSTANCE,
+    downloadUrlTtlMs: Math.round(s.FLOTILLA_DOWNLOAD_URL_TTL_HOURS * 3600_000),
   });
 }

@@ -131,6 +131,77 @@ export interface DeviceApplyEntryTable {
   device_id: string | null;
 }
 
+export interface UploadSlotTable {
+  key_prefix: string;
+  object_key: string;
+  account_id: string;
+  instance_id: string;
+  kind: 'firmware' | 'dnlist';
+  max_bytes: number;
+  expires_at: number;
+  created_at: number;
+}
+
+export interface StoredObjectTable {
+  id: string;
+  object_key: string;
+  account_id: string;
+  instance_id: string;
+  kind: 'firmware' | 'dnlist';
+  blob_id: string;
+  size: number;
+  md5: string;
+  sha256: string;
+  content_type: string | null;
+  uploaded_at: number;
+  /** The firmware (or job) that uses the object; unclaimed objects are purged after 60 minutes. */
+  claimed_by: string | null;
+  claimed_at: number | null;
+}
+
+export interface OtaModuleTable {
+  id: string;
+  product_id: string;
+  module_name: string;
+  module_name_folded: string;
+  alias_name: string | null;
+  description: string | null;
+  created_at: number;
+  modified_at: number;
+}
+
+export interface FirmwareTable {
+  firmware_id: string;
+  account_id: string;
+  instance_id: string;
+  product_id: string | null;
+  module_name: string;
+  firmware_name: string;
+  firmware_desc: string | null;
+  type: number;
+  src_version: string | null;
+  dest_version: string;
+  sign_method: 'MD5' | 'SHA256';
+  status: number;
+  verify_progress: number;
+  udi: string | null;
+  multi_file: number;
+  created_at: number;
+  modified_at: number;
+}
+
+export interface FirmwareFileTable {
+  firmware_id: string;
+  seq: number;
+  file_id: string;
+  name: string | null;
+  object_id: string;
+  size: number;
+  sign_value: string;
+  file_md5: string;
+  sha256: string;
+}
+
 export interface Database {
   account: AccountTable;
   access_key: AccessKeyTable;
@@ -145,4 +216,9 @@ export interface Database {
   device_prop: DevicePropTable;
   device_apply: DeviceApplyTable;
   device_apply_entry: DeviceApplyEntryTable;
+  upload_slot: UploadSlotTable;
+  stored_object: StoredObjectTable;
+  ota_module: OtaModuleTable;
+  firmware: FirmwareTable;
+  firmware_file: FirmwareFileTable;
 }
