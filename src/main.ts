@@ -15,6 +15,7 @@ import { openStorage, type Storage } from './storage/db.js';
 import { purgeExpiredNonces, recordNonce } from './storage/repos/nonce-repo.js';
 import { createSecretBox, loadMasterKey } from './security/secret-box.js';
 import { deriveDeploymentCredentials } from './security/derived-secrets.js';
+import { createDownloadUrlSigner } from './security/download-url-signer.js';
 import { createLocalBlobStore } from './storage/blob/local-blob-store.js';
 
 export interface RunningService {
@@ -55,6 +56,13 @@ export async function startService(config: Config, options: StartOptions = {}): 
   // once listening; no URL is handed out before that).
   let publicBaseUrl = config.publicUrl ?? '';
   const urls = { publicBaseUrl: () => publicBaseUrl };
+  const downloadUrls = createDownloadUrlSigner({
+    secret: credentials.downloadSecret,
+    keyId: credentials.uploadKeyId,
+    baseUrl: urls.publicBaseUrl,
+    clock,
+    ttlMs: config.downloadUrlTtlMs,
+  });
 
   const accounts = createAccountService({ db, secretBox, clock });
   const products = createProductService({ db, secretBox, clock });
