@@ -7,12 +7,17 @@ import { createBatchRegistrationService } from './domain/device/batch-registrati
 import { createDeviceService } from './domain/device/device-service.js';
 import { createDevicePropService } from './domain/device/device-prop-service.js';
 import { createGroupService } from './domain/group/group-service.js';
+import { createFirmwareService } from './domain/ota-firmware/firmware-service.js';
+import { createUploadService } from './domain/ota-firmware/upload-service.js';
+import { createOtaModuleService } from './domain/ota-module/ota-module-service.js';
 import { createProductService } from './domain/product/product-service.js';
 import type { Services } from './domain/services.js';
 import { startBroker } from './device/mqtt/broker.js';
 import { buildApp } from './server/app.js';
 import { openStorage, type Storage } from './storage/db.js';
-import { purgeExpiredNonces, recordNonce } from './storage/repos/nonce-repo.js';
+import { purgeExpiredNonces } from './storage/repos/nonce-repo.js';
+import { createNonceRecorder } from './api/rpc/nonce-recorder.js';
+import { findDownloadableFile } from './storage/repos/download-repo.js';
 import { createSecretBox, loadMasterKey } from './security/secret-box.js';
 import { deriveDeploymentCredentials } from './security/derived-secrets.js';
 import { createDownloadUrlSigner } from './security/download-url-signer.js';
@@ -70,9 +75,30 @@ export async function startService(config: Config, options: StartOptions = {}): 
   const batchRegistration = createBatchRegistrationService({ db, clock, products, devices });
   const groups = createGroupService({ db, clock, devices });
   const deviceProps = createDevicePropService({ db, clock, devices });
-  const services: Services = { accounts, products, devices, batchRegistration, groups, deviceProps };
+  const otaModules = createOtaModuleService({ db, clock, products, devices });
+  const uploads = createUploadService({
+    db,
+    clock,
+    blobs,
+    credentials,
+    publicBaseUrl: urls.publicBaseUrl,
+    limits: { maxPackageBytes: config.maxPackageBytes, maxDeviceListBytes: config.maxDeviceListBytes, uploadSlotMs: config.uploadSlotMs },
+    log,
+  });
+  const firmware = createFirmwareService({
+    db,
+    clock,
+    blobs,
+    uploads,
+    products,
+    downloadUrls,
+    maxFirmwarePerInstance: config.maxFirmwarePerInstance,
+    log,
+  });
+  const services: Services = { accounts, products, devices, batchRegistration, groups, deviceProps, otaModules, uploads, firmware };
   const bootstrapAccount = await services.accounts.ensureBootstrap(config.bootstrapKey);
 
+  const nonces = createNonceRecorder(db);
   const nonceRetentionMs = Math.max(MIN_NONCE_RETENTION_MS, 2 * config.timestampWindowMs + 60_000);
   let shuttingDown = false;
   let broker: Awaited<ReturnType<typeof startBroker>> | undefined;
@@ -83,9 +109,10 @@ export async function startService(config: Config, options: StartOptions = {}): 
     clock,
     throttle: config.rateLimits ? createThrottle() : undefined,
     timestampWindowMs: config.timestampWindowMs,
-    recordNonce: (accessKeyId, nonce) => recordNonce(db, accessKeyId, nonce, clock.now() + nonceRetentionMs),
+    recordNonce: (accessKeyId, nonce) => nonces.record(accessKeyId, nonce, clock.now() + nonceRetentionMs),
     isHealthy: async () => (broker?.isListening() ?? false) && (await storage.ping()),
     isShuttingDown: () => shuttingDown,
+    downloads: { urls: downloadUrls, accessKeyId: credentials.uploadKeyId, findFile: (fileId) => findDownloadableFile(db, fileId), blobs },
     log,
   });
 
@@ -100,6 +127,8 @@ export async function startService(config: Config, options: StartOptions = {}): 
 
   const purgeTimer = setInterval(() => {
     purgeExpiredNonces(db, clock.now()).catch((err) => log.warn({ err }, 'purging expired nonces failed'));
+    // ota-api §2.1: uploads not used by a firmware within 60 minutes, and expired upload slots.
+    uploads.purgeStale().catch((err) => log.warn({ err }, 'purging stale uploads failed'));
   }, 60_000);
   purgeTimer.unref();
 

@@ -69,6 +69,14 @@ const messages = {
   'iot.group.CreateGroupFailed': 'An error occurred while creating a device group.',
   'iot.group.DeleteGroupFailed': 'An error occurred while deleting the device group.',
   'iot.group.QueryGroupInfoFailed': 'An error occurred while querying the device group details.',
+  'iot.ota.EmptyDeviceInfoParams': 'the device info in params is empty',
+  'iot.ota.NullOtaModuleName': 'the module name can not be empty.',
+  'iot.ota.InvalidOtaModuleName': 'the format of module name is invalid.',
+  'iot.ota.FirmwareNotFound': 'The specified firmware does not exist.',
+  'iot.firmware.AlreadyExistedFirmwareName': 'The OTA update package already exists.',
+  'iot.firmware.IncorrectFormattedFirmwareName': 'The format of the OTA update package name is invalid.',
+  'iot.firmware.FirmwareDescExceedLimit': 'The description of the firmware is longer than the limit.',
+  'iot.firmware.FirmwareUdiExceedLimit': 'The UDI of the firmware is longer than the limit.',
 } as const;
 
 export type BusinessCode = keyof typeof messages;

@@ -11,6 +11,8 @@ import type { Clock } from '../domain/clock.js';
 import type { Services } from '../domain/services.js';
 import { idFormats } from '../security/random-ids.js';
 import { clientErrorReply, connectReply } from './socket-reply.js';
+import { UPLOAD_PATH, uploadPlugin } from './upload-plugin.js';
+import { downloadPlugin, type DownloadPluginOptions, isDownloadTarget, sendDenied } from './download-plugin.js';
 
 // Spec README "Request size": the SDK puts every parameter in the query string; Node's 16 KiB header
 // limit would break long device-name lists (fleet-api §1.1 recommends 4 MiB).
@@ -26,6 +28,8 @@ export interface AppDeps {
   /** True when HTTP, MQTT and storage are all ready (GET /healthz). */
   readonly isHealthy: () => Promise<boolean>;
   readonly isShuttingDown: () => boolean;
+  /** Signed package downloads for devices (GET|HEAD /ota/download/{fileId}). */
+  readonly downloads: Omit<DownloadPluginOptions, 'log'>;
   readonly log: Logger;
 }
 
@@ -50,12 +54,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clientErrorHandler: clientErrorReply,
     // A path find-my-way cannot decode (`/%zz`) is still a path other than `/` (rpc-protocol §1).
     frameworkErrors: (err, req, reply) => {
+      // An undecodable download path (`/ota/download/%zz`) is refused like every other bad download.
+      if (isDownloadTarget(req.url)) return sendDenied(reply as unknown as FastifyReply);
       const gatewayError = err.code === 'FST_ERR_BAD_URL' ? gatewayErrors.apiNotFound() : gatewayErrors.invalidParameter('request');
       const answer = gatewayFailure('JSON', String(req.id), req.headers.host ?? 'localhost', gatewayError);
       return (reply as unknown as FastifyReply).code(answer.status).header('content-type', answer.contentType).send(answer.body);
     },
     // Keep-alive connections must not hold shutdown beyond the 10 s the start contract allows.
     forceCloseConnections: 'idle',
+    // Spec README "Upload endpoint host": the management API never receives multipart bodies, so a
+    // multipart/form-data POST on `/` is a PostObject upload (ota-api §6.1); everything else on `/` stays RPC.
+    rewriteUrl: (req) => (isUploadOnRoot(req) ? UPLOAD_PATH + req.url!.slice(1) : req.url!),
     return503OnClosing: true,
   });
 
@@ -101,6 +110,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     log: deps.log,
   });
 
+  await app.register(downloadPlugin, { ...deps.downloads, log: deps.log });
+  await app.register(uploadPlugin, { uploads: deps.services.uploads, clock: deps.clock, log: deps.log });
+
   // rpc-protocol §1: any other path is InvalidApi.NotFound, in the gateway envelope.
   app.setNotFoundHandler((req, reply) => {
     const answer = gatewayFailure('JSON', String(req.id), req.headers.host ?? 'localhost', gatewayErrors.apiNotFound());
@@ -108,4 +120,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   return app as unknown as FastifyInstance;
+}
+
+function isUploadOnRoot(req: IncomingMessage): boolean {
+  const url = req.url ?? '';
+  return (
+    req.method === 'POST' &&
+    (url === '/' || url.startsWith('/?')) &&
+    /^\s*multipart\/form-data/i.test(req.headers['content-type'] ?? '')
+  );
 }

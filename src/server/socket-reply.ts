@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { gatewayFailure } from '../api/rpc/envelope.js';
 import { GatewayError, gatewayErrors } from '../api/rpc/gateway-error.js';
@@ -24,7 +25,7 @@ export function replyOnSocket(socket: Duplex, err: GatewayError, hostId = 'local
   // carry a body) so its close is seen, and give up on clients that never close. Without this a CONNECT
   // with a body left the socket open for good, and server.close() waited for it.
   socket.on('error', () => socket.destroy());
-  socket.setTimeout(DRAIN_TIMEOUT_MS, () => socket.destroy());
+  (socket as Duplex & Partial<Pick<Socket, 'setTimeout'>>).setTimeout?.(DRAIN_TIMEOUT_MS, () => socket.destroy());
   socket.resume();
   socket.end(Buffer.concat([Buffer.from(head, 'latin1'), body]));
 }

@@ -6,6 +6,7 @@ export type EnvelopeKind = 'success' | 'business' | 'gateway';
 
 export interface Envelope {
   readonly kind: EnvelopeKind;
+  readonly status: number;
   /** `{Action}Response` or `Error` (JSON answers: the action is not on the wire, so undefined). */
   readonly root: string | undefined;
   readonly code: string | undefined;
@@ -22,11 +23,16 @@ const xml = new XMLParser({ parseTagValue: false, ignoreDeclaration: true });
  * carrying a RequestId; success and business failures are 200 with `Success`, gateway failures 4xx with
  * `Code`/`Message`/`HostId`. Returns the envelope, or throws saying what is wrong.
  */
-export function checkEnvelope(res: WireResponse, method: string): Envelope | undefined {
+export function checkEnvelope(res: WireResponse, method: string, surface: Surface = 'rpc'): Envelope | undefined {
   if (res.status >= 500) throw new Error(`HTTP ${res.status}: ${preview(res.body)}`);
   // A HEAD answer has no body by definition; its status and headers are all there is to check.
   if (method === 'HEAD') return undefined;
   const type = res.headers['content-type'] ?? '';
+  if (surface === 'oss') {
+    // A CORS preflight or an upload answered with success_action_status 200/204 has no body (ota-api §6.3).
+    if (res.status < 300 && res.body.length === 0) return { kind: 'success', status: res.status, root: undefined, code: undefined };
+    if (type === 'application/xml') return checkOssError(res);
+  }
   let fields: Record<string, unknown>;
   let root: string | undefined;
   if (type === 'application/json;charset=utf-8') {
@@ -45,19 +51,47 @@ export function checkEnvelope(res: WireResponse, method: string): Envelope | und
   if (success === true || success === 'true') {
     if (res.status !== 200 || code !== undefined) throw new Error(`success must be 200 without Code: HTTP ${res.status} ${preview(res.body)}`);
     if (root !== undefined && root === 'Error') throw new Error(`success under <Error>: ${preview(res.body)}`);
-    return { kind: 'success', root, code };
+    return { kind: 'success', status: res.status, root, code };
   }
   if (success === false || success === 'false') {
     if (res.status !== 200 || code === undefined || typeof fields.ErrorMessage !== 'string') {
       throw new Error(`business failure must be 200 with Code and ErrorMessage: HTTP ${res.status} ${preview(res.body)}`);
     }
-    return { kind: 'business', root, code };
+    return { kind: 'business', status: res.status, root, code };
   }
   if (res.status < 400 || code === undefined || typeof fields.Message !== 'string' || typeof fields.HostId !== 'string') {
     throw new Error(`gateway failure must be 4xx with Code, Message, HostId: HTTP ${res.status} ${preview(res.body)}`);
   }
   if (root !== undefined && root !== 'Error') throw new Error(`gateway failure under <${root}>: ${preview(res.body)}`);
-  return { kind: 'gateway', root, code };
+  return { kind: 'gateway', status: res.status, root, code };
+}
+
+/**
+ * Which answer format applies: the management API (`/`), or the OSS-style upload and download endpoints
+ * (ota-api §6: a multipart POST on `/`, paths under `/oss` and `/ota`), which answer OSS XML errors.
+ */
+export type Surface = 'rpc' | 'oss';
+
+export function surfaceOf(method: string, target: string, headers: readonly (readonly [string, string])[]): Surface {
+  const path = target.split('?', 1)[0]!;
+  if (path === '/oss' || path.startsWith('/oss/') || path === '/ota' || path.startsWith('/ota/')) return 'oss';
+  // Node keeps the first of duplicate content-type headers; the server routes on it.
+  const type = headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? '';
+  return method === 'POST' && path === '/' && /^\s*multipart\/form-data/i.test(type) ? 'oss' : 'rpc';
+}
+
+const OSS_REQUEST_ID = /^[0-9A-F]{24}$/;
+
+/** ota-api §6.4: `<Error>` with Code, Message, a 24-hex RequestId and HostId, status 4xx (or a 201 PostResponse). */
+function checkOssError(res: WireResponse): Envelope {
+  const { root, fields } = parseXmlEnvelope(res.body);
+  if (res.status === 201 && root === 'PostResponse') return { kind: 'success', status: res.status, root, code: undefined };
+  const ok =
+    root === 'Error' && res.status >= 400 && typeof fields.Code === 'string' && typeof fields.Message === 'string' && typeof fields.HostId === 'string';
+  if (!ok || typeof fields.RequestId !== 'string' || !OSS_REQUEST_ID.test(fields.RequestId)) {
+    throw new Error(`malformed OSS error: HTTP ${res.status} ${preview(res.body)}`);
+  }
+  return { kind: 'gateway', status: res.status, root, code: `oss:${fields.Code}` };
 }
 
 function parseJsonObject(body: Buffer): Record<string, unknown> {

@@ -69,6 +69,8 @@ const CONTENT_TYPES = [
 const TARGETS = [
   '/', '//', '/x', '/%zz', '/%', '/..%2f..%2fetc%2fpasswd', '/healthz/x', '/?', '/??', '/#frag', '*', 'http://127.0.0.1/', 'http://evil.example/?Action=QueryProduct',
   `/${'a'.repeat(20_000)}`, '/index.php?x=1', '/api/v1', '/%00', '/;', '/\x7f', '/\xff\xfe', '/ /', '/?Action=QueryProduct#x', '/./', '/%2F',
+  // The OSS-style upload and download endpoints share the port (ota-api §6).
+  '/oss', '/oss/x', '/ota', '/ota/download/x', '/ota/download/%zz', '/ota/download/abc?OSSAccessKeyId=a&Expires=1&Signature=%zz', '/ota/../',
 ];
 
 const latin1Text = fc.string({ unit: fc.integer({ min: 0x20, max: 0xff }).map((c) => String.fromCharCode(c)), maxLength: 40 });

@@ -12,6 +12,13 @@ export interface WireResponse {
 /** Every request must be answered within this time; longer counts as a hang. */
 export const CLIENT_TIMEOUT_MS = 10_000;
 
+/** The keep-alive race of Node's HTTP client (see `request.reusedSocket` in the Node docs): safe to retry. */
+export class StaleSocketError extends Error {
+  constructor(override readonly cause: Error) {
+    super(`stale keep-alive socket: ${cause.message}`);
+  }
+}
+
 /** Sends a well-formed request over a keep-alive connection with node:http. */
 export function sendHttp(agent: http.Agent, port: number, req: WireRequest): Promise<WireResponse> {
   return new Promise((resolve, reject) => {
@@ -29,7 +36,8 @@ export function sendHttp(agent: http.Agent, port: number, req: WireRequest): Pro
       res.on('error', reject);
     });
     r.setTimeout(CLIENT_TIMEOUT_MS, () => r.destroy(new Error(`no answer within ${CLIENT_TIMEOUT_MS} ms`)));
-    r.on('error', reject);
+    // A keep-alive socket the server closed as idle just as we reused it: the request never reached it.
+    r.on('error', (err: Error & { code?: string }) => reject(r.reusedSocket && err.code === 'ECONNRESET' ? new StaleSocketError(err) : err));
     r.end(req.body);
   });
 }

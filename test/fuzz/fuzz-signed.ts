@@ -73,7 +73,8 @@ function listPairs(name: string, shape: FieldShape, ids: IdPool, mode: Mode): fc
     return fc.oneof(
       // Name.1 … Name.n in order, sometimes far more than any maxItems.
       { weight: 5, arbitrary: fc.array(value, { minLength: 1, maxLength: 6 }).map((vs) => vs.map((v, i) => [`${name}.${i + 1}`, v] as WirePair)) },
-      { weight: 1, arbitrary: fc.tuple(value, fc.integer({ min: 11, max: 400 })).map(([v, n]) => ordinaryIndexes(n).map((i) => [`${name}.${i}`, `${v}${i}`] as WirePair)) },
+      // (short values: 400 values of 10k characters would only meet the 4 MiB header limit)
+      { weight: 1, arbitrary: fc.tuple(valueArb(name, shape.scalar, ids, 'clean').filter((v) => v.length <= 64), fc.integer({ min: 11, max: 400 })).map(([v, n]) => ordinaryIndexes(n).map((i) => [`${name}.${i}`, `${v}${i}`] as WirePair)) },
       { weight: 3, arbitrary: fc.array(fc.tuple(indexArb, value), { minLength: 1, maxLength: 6 }).map((es) => es.map(([i, v]) => [`${name}.${i}`, v] as WirePair)) },
     );
   }

@@ -1,17 +1,22 @@
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import {
+  API_VERSION,
+  newNonce,
+  percentEncode,
+  rpcSignature,
+  sha256Hex,
+  type SigningKey,
+  timestampOf,
+  v3CanonicalRequest,
+  v3Signature,
+  V3_ALGORITHM,
+} from './sign.js';
 
 /**
- * A wire-level signer for tests that need requests the official clients never build: duplicate keys, names
- * without `=`, odd repeat-list indexes, any Format. Written from rpc-protocol §5–§7 without importing the
- * server's code, so a shared mistake cannot hide. The caller picks the exact pairs; the signer only adds the
- * common parameters (or V3 headers) and the signature.
+ * Wire-level signing for the fuzzer, on top of the spec-built primitives of sign.ts: it takes parameters
+ * as a list of pairs, so requests can carry what `Record` params cannot — duplicate keys, names sent
+ * without `=`, `+` for spaces — and still be signed exactly as the server will see them.
  */
 export type WirePair = readonly [name: string, value: string];
-
-export interface Credentials {
-  readonly accessKeyId: string;
-  readonly accessKeySecret: string;
-}
 
 export interface SignedSpec {
   readonly scheme: 'v3' | 'rpc';
@@ -35,17 +40,7 @@ export interface WireRequest {
   readonly body: Buffer;
 }
 
-const VERSION = '2018-01-20';
 const FORM = 'application/x-www-form-urlencoded';
-
-/** rpc-protocol §5: RFC 3986 unreserved characters kept, every other UTF-8 byte as upper-case `%XY`. */
-export function percentEncode(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-export function utcSeconds(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 function wireText(pairs: readonly WirePair[], spec: Pick<SignedSpec, 'bareEmpty' | 'plusForSpace'>): string {
   const encode = (s: string) => (spec.plusForSpace ? percentEncode(s).replace(/%20/g, '+') : percentEncode(s));
@@ -53,77 +48,57 @@ function wireText(pairs: readonly WirePair[], spec: Pick<SignedSpec, 'bareEmpty'
   return pairs.map(([n, v]) => (v === '' && n !== '' && spec.bareEmpty ? encode(n) : `${encode(n)}=${encode(v)}`)).join('&');
 }
 
-function sortedEncoded(pairs: readonly WirePair[]): string {
-  const encoded = pairs.map(([n, v]) => [percentEncode(n), percentEncode(v)] as const);
-  encoded.sort(([an, av], [bn, bv]) => (an < bn ? -1 : an > bn ? 1 : av < bv ? -1 : av > bv ? 1 : 0));
-  return encoded.map(([n, v]) => `${n}=${v}`).join('&');
-}
-
 /** Signs `spec` for `host` (as the Host header will carry it). `nowMs` and `nonce` default to fresh values. */
-export function signRequest(spec: SignedSpec, key: Credentials, host: string, nowMs = Date.now(), nonce = randomBytes(16).toString('hex')): WireRequest {
-  return spec.scheme === 'v3' ? signV3(spec, key, host, nowMs, nonce) : signRpc(spec, key, host, nowMs, nonce);
+export function signRequest(spec: SignedSpec, key: SigningKey, host: string, nowMs = Date.now(), nonce = newNonce()): WireRequest {
+  return spec.scheme === 'v3' ? signV3Pairs(spec, key, host, nowMs, nonce) : signRpcPairs(spec, key, nowMs, nonce, host);
 }
 
-function signV3(spec: SignedSpec, key: Credentials, host: string, nowMs: number, nonce: string): WireRequest {
+function signV3Pairs(spec: SignedSpec, key: SigningKey, host: string, nowMs: number, nonce: string): WireRequest {
   const inBody = spec.method === 'POST' && spec.inBody;
   const query = inBody ? [] : spec.params;
   const body = Buffer.from(inBody ? wireText(spec.params, spec) : '', 'utf8');
-  const payloadHash = createHash('sha256').update(body).digest('hex');
-  const signed: [string, string][] = [
-    ['host', host],
-    ['x-acs-action', spec.action],
-    ['x-acs-content-sha256', payloadHash],
-    ['x-acs-date', utcSeconds(nowMs)],
-    ['x-acs-signature-nonce', nonce],
-    ['x-acs-version', VERSION],
-  ];
-  if (inBody) signed.push(['content-type', FORM]);
-  signed.sort(([a], [b]) => (a < b ? -1 : 1));
-  // rpc-protocol §7 steps 4–9.
-  const canonical = [
-    spec.method,
-    '/',
-    sortedEncoded(query),
-    signed.map(([n, v]) => `${n}:${v.trim()}\n`).join(''),
-    signed.map(([n]) => n).join(';'),
-    payloadHash,
-  ].join('\n');
-  const stringToSign = `ACS3-HMAC-SHA256\n${createHash('sha256').update(canonical).digest('hex')}`;
-  const signature = createHmac('sha256', key.accessKeySecret).update(stringToSign).digest('hex');
-  const authorization = `ACS3-HMAC-SHA256 Credential=${key.accessKeyId},SignedHeaders=${signed.map(([n]) => n).join(';')},Signature=${signature}`;
+  const payloadHash = sha256Hex(body);
+  const headers: Record<string, string> = {
+    host,
+    'x-acs-action': spec.action,
+    'x-acs-content-sha256': payloadHash,
+    'x-acs-date': timestampOf(nowMs),
+    'x-acs-signature-nonce': nonce,
+    'x-acs-version': API_VERSION,
+    ...(inBody ? { 'content-type': FORM } : {}),
+  };
+  const signed = Object.keys(headers).sort();
+  const signature = v3Signature(v3CanonicalRequest({ method: spec.method, query, headers, signed, payloadHash }), key.accessKeySecret);
+  const authorization = `${V3_ALGORITHM} Credential=${key.accessKeyId},SignedHeaders=${signed.join(';')},Signature=${signature}`;
   const qs = wireText(query, spec);
   return {
     method: spec.method,
     path: qs === '' ? '/' : `/?${qs}`,
-    headers: [...signed, ['authorization', authorization], ['accept', 'application/json']],
+    headers: [...Object.entries(headers), ['authorization', authorization], ['accept', 'application/json']],
     body,
   };
 }
 
-function signRpc(spec: SignedSpec, key: Credentials, host: string, nowMs: number, nonce: string): WireRequest {
-  const common: WirePair[] = [
+function signRpcPairs(spec: SignedSpec, key: SigningKey, nowMs: number, nonce: string, host: string): WireRequest {
+  const all: WirePair[] = [
     ['Action', spec.action],
-    ['Version', VERSION],
+    ['Version', API_VERSION],
     ['AccessKeyId', key.accessKeyId],
     ['SignatureMethod', 'HMAC-SHA1'],
     ['SignatureVersion', '1.0'],
     ['SignatureNonce', nonce],
-    ['Timestamp', utcSeconds(nowMs)],
+    ['Timestamp', timestampOf(nowMs)],
+    ...spec.params,
   ];
+  // rpc-protocol §3.2: one value per name, the later one wins; the signature covers that view.
+  const merged: Record<string, string> = Object.fromEntries(all);
+  const pairs: WirePair[] = [...all, ['Signature', rpcSignature(spec.method, merged, key.accessKeySecret)]];
   const inBody = spec.method === 'POST' && spec.inBody;
-  // rpc-protocol §3.2: one value per name, the later one (and the body's) wins; the signature covers that view.
-  const all = [...common, ...spec.params];
-  const merged = new Map<string, string>();
-  for (const [n, v] of all) merged.set(n, v);
-  const canonical = sortedEncoded([...merged]);
-  const stringToSign = `${spec.method}&${percentEncode('/')}&${percentEncode(canonical)}`;
-  const signature = createHmac('sha1', `${key.accessKeySecret}&`).update(stringToSign).digest('base64');
-  const pairs: WirePair[] = [...all, ['Signature', signature]];
   const qs = inBody ? '' : wireText(pairs, spec);
   return {
     method: spec.method,
     path: qs === '' ? '/' : `/?${qs}`,
-    headers: [['host', host], ...(inBody ? [['content-type', FORM] as [string, string]] : [])],
+    headers: [['host', host], ...(inBody ? [['content-type', FORM] as const] : [])],
     body: Buffer.from(inBody ? wireText(pairs, spec) : '', 'utf8'),
   };
 }

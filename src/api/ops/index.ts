@@ -27,6 +27,17 @@ import { queryDeviceGroupInfo } from './group/query-device-group-info.js';
 import { queryDeviceGroupList } from './group/query-device-group-list.js';
 import { queryDeviceListByDeviceGroup } from './group/query-device-list-by-device-group.js';
 import { updateDeviceGroup } from './group/update-device-group.js';
+import { createOtaFirmware } from './ota-firmware/create-ota-firmware.js';
+import { deleteOtaFirmware } from './ota-firmware/delete-ota-firmware.js';
+import { generateDeviceNameListUrl } from './ota-firmware/generate-device-name-list-url.js';
+import { generateOtaUploadUrl } from './ota-firmware/generate-ota-upload-url.js';
+import { listOtaFirmware } from './ota-firmware/list-ota-firmware.js';
+import { queryOtaFirmware } from './ota-firmware/query-ota-firmware.js';
+import { createOtaModule } from './ota-module/create-ota-module.js';
+import { deleteOtaModule } from './ota-module/delete-ota-module.js';
+import { listOtaModuleByProduct } from './ota-module/list-ota-module-by-product.js';
+import { listOtaModuleVersionsByDevice } from './ota-module/list-ota-module-versions-by-device.js';
+import { updateOtaModule } from './ota-module/update-ota-module.js';
 import { createProduct } from './product/create-product.js';
 import { deleteProduct } from './product/delete-product.js';
 import { queryProduct } from './product/query-product.js';
@@ -73,4 +84,17 @@ export const operations: readonly Operation[] = [
   saveDeviceProp,
   queryDeviceProp,
   deleteDeviceProp,
+  // firmware and uploads (ota-api §2, fleet-api §8)
+  generateOtaUploadUrl,
+  generateDeviceNameListUrl,
+  createOtaFirmware,
+  queryOtaFirmware,
+  listOtaFirmware,
+  deleteOtaFirmware,
+  // OTA modules (ota-api §5)
+  createOtaModule,
+  updateOtaModule,
+  deleteOtaModule,
+  listOtaModuleByProduct,
+  listOtaModuleVersionsByDevice,
 ];

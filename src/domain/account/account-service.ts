@@ -46,6 +46,10 @@ export function createAccountService(deps: AccountServiceDeps) {
   const { db, secretBox, clock } = deps;
   const openedSecrets = new Map<string, string>();
   const MAX_CACHED_SECRETS = 10_000;
+  // Instances are only ever added (no command changes or removes one, and an account's default is fixed at
+  // creation), so a resolved scope stays true: one query less on every request (bench/RESULTS.md, API).
+  const resolvedScopes = new Map<string, Scope>();
+  const MAX_CACHED_SCOPES = 10_000;
 
   function open(sealed: string): string {
     let plain = openedSecrets.get(sealed);
@@ -185,12 +189,17 @@ export function createAccountService(deps: AccountServiceDeps) {
      * instance of the caller's account resolves to nothing (iot.system.InstanceNotFound).
      */
     async resolveScope(accountId: string, iotInstanceId: string | undefined): Promise<Scope | undefined> {
-      const instance =
-        iotInstanceId === undefined || iotInstanceId === ''
-          ? await repo.findDefaultInstance(db, accountId)
-          : await repo.findInstance(db, accountId, iotInstanceId);
+      const wanted = iotInstanceId ?? '';
+      const cacheKey = `${accountId}\u0000${wanted}`;
+      const cached = resolvedScopes.get(cacheKey);
+      if (cached !== undefined) return cached;
+      const instance = wanted === '' ? await repo.findDefaultInstance(db, accountId) : await repo.findInstance(db, accountId, wanted);
+      // Unknown instances are not remembered: one created by the CLI must work on the very next request.
       if (instance === undefined) return undefined;
-      return { accountId, instanceRowId: instance.id, iotInstanceId: instance.instanceId };
+      const scope = Object.freeze({ accountId, instanceRowId: instance.id, iotInstanceId: instance.instanceId });
+      if (resolvedScopes.size >= MAX_CACHED_SCOPES) resolvedScopes.clear();
+      resolvedScopes.set(cacheKey, scope);
+      return scope;
     },
   };
 }

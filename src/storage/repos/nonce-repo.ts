@@ -1,13 +1,33 @@
 import type { Db } from '../db.js';
 
-/** Records a nonce; false when the (key, nonce) pair was already there. One statement, so racing requests agree. */
-export async function recordNonce(db: Db, accessKeyId: string, nonce: string, expiresAt: number): Promise<boolean> {
-  const result = await db
-    .insertInto('api_nonce')
-    .values({ access_key_id: accessKeyId, nonce, expires_at: expiresAt })
-    .onConflict((oc) => oc.columns(['access_key_id', 'nonce']).doNothing())
-    .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+export interface NonceEntry {
+  accessKeyId: string;
+  nonce: string;
+  expiresAt: number;
+}
+
+/**
+ * Records nonces in one statement; returns the entries that were new. A pair already stored (or twice in
+ * `entries`) is returned at most once, so racing requests with one nonce cannot both pass.
+ */
+export async function recordNonces(db: Db, entries: readonly NonceEntry[]): Promise<Set<string>> {
+  const inserted = new Set<string>();
+  if (entries.length === 0) return inserted;
+  // 3 bound values a row keeps a chunk well under SQLite's 32,766-variable limit.
+  for (let i = 0; i < entries.length; i += 1000) {
+    const rows = await db
+      .insertInto('api_nonce')
+      .values(entries.slice(i, i + 1000).map((e) => ({ access_key_id: e.accessKeyId, nonce: e.nonce, expires_at: e.expiresAt })))
+      .onConflict((oc) => oc.columns(['access_key_id', 'nonce']).doNothing())
+      .returning(['access_key_id', 'nonce'])
+      .execute();
+    for (const row of rows) inserted.add(nonceKey(row.access_key_id, row.nonce));
+  }
+  return inserted;
+}
+
+export function nonceKey(accessKeyId: string, nonce: string): string {
+  return `${accessKeyId}\u0000${nonce}`;
 }
 
 export async function purgeExpiredNonces(db: Db, now: number): Promise<number> {

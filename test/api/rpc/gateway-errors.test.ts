@@ -9,7 +9,7 @@ import { loadConfig } from '../../../src/config/config.js';
 import { systemClock } from '../../../src/domain/clock.js';
 import { startService } from '../../../src/main.js';
 import { idFormats } from '../../../src/security/random-ids.js';
-import { recordNonce } from '../../../src/storage/repos/nonce-repo.js';
+import { createNonceRecorder } from '../../../src/api/rpc/nonce-recorder.js';
 import { testDialects } from '../../support/dialects.js';
 import { type RawResponse, sendRaw } from '../../support/raw-http.js';
 import * as sign from '../../support/sign.js';
@@ -433,6 +433,7 @@ describe('operation rules on a test-only operation (rpcPlugin on loopback)', () 
 
   beforeAll(async () => {
     server = await startTestServer(testDialects()[0] ?? 'sqlite');
+    const nonces = createNonceRecorder(server.service.storage.db);
     app = Fastify({ genReqId: () => idFormats.requestId() });
     await app.register(rpcPlugin, {
       operations: [testEcho],
@@ -441,7 +442,7 @@ describe('operation rules on a test-only operation (rpcPlugin on loopback)', () 
       clock: systemClock,
       throttle: undefined,
       timestampWindowMs: 15 * MINUTE,
-      recordNonce: (id, nonce) => recordNonce(server.service.storage.db, id, nonce, Date.now() + 31 * MINUTE),
+      recordNonce: (id, nonce) => nonces.record(id, nonce, Date.now() + 31 * MINUTE),
       isShuttingDown: () => false,
       log: pino({ level: 'silent' }),
     });
