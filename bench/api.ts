@@ -9,7 +9,7 @@
  * pool signed before the timed run, each nonce once. `--write-results` records the run in bench/RESULTS.md.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -133,6 +133,7 @@ async function main(): Promise<void> {
   if (flags.profile) {
     await stopChild(flotilla.child);
     console.log(`\nFlotilla CPU profile (whole process life: start, set-up, warm-up and timed run)\n${summariseProfiles(join(workDir, 'profile'))}`);
+    if (process.env.FLOTILLA_BENCH_KEEP_PROFILE) cpSync(join(workDir, 'profile'), process.env.FLOTILLA_BENCH_KEEP_PROFILE, { recursive: true });
   }
 }
 

@@ -118,14 +118,27 @@ async function runOperation(
   requestId: string,
   options: RpcPluginOptions,
 ): Promise<RpcReply> {
-  const log = options.log.child({ requestId, action: op.action });
+  // A child logger costs more than the rest of a cheap operation (redaction set-up); make it only when a
+  // line is actually written.
+  let child: Logger | undefined;
+  const log = () => (child ??= options.log.child({ requestId, action: op.action }));
   try {
     const scope = await options.services.accounts.resolveScope(caller.accountId, params.IotInstanceId);
     if (scope === undefined) throw new BusinessError('iot.system.InstanceNotFound');
-    const data = await op.run({ params, scope, accessKeyId: caller.accessKeyId, services: options.services, settings: options.settings, requestId, log });
+    const data = await op.run({
+      params,
+      scope,
+      accessKeyId: caller.accessKeyId,
+      services: options.services,
+      settings: options.settings,
+      requestId,
+      get log() {
+        return log();
+      },
+    });
     return success(format, op.action, requestId, data);
   } catch (err) {
-    return businessFailure(format, op.action, requestId, err, log);
+    return businessFailure(format, op.action, requestId, err, err instanceof BusinessError ? options.log : log());
   }
 }
 

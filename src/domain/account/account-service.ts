@@ -40,26 +40,17 @@ export class AccountError extends Error {}
 /**
  * Accounts, their API keys and instances. Keys are looked up on every request; the decrypted secret is
  * cached by its sealed form, so a key created or disabled by the CLI in another process takes effect on
- * the very next request (the row is read each time, only the AES work is saved).
+ * the very next request (the row is read each time; the secret box saves the AES work).
  */
 export function createAccountService(deps: AccountServiceDeps) {
   const { db, secretBox, clock } = deps;
-  const openedSecrets = new Map<string, string>();
-  const MAX_CACHED_SECRETS = 10_000;
   // Instances are only ever added (no command changes or removes one, and an account's default is fixed at
   // creation), so a resolved scope stays true: one query less on every request (bench/RESULTS.md, API).
   const resolvedScopes = new Map<string, Scope>();
   const MAX_CACHED_SCOPES = 10_000;
 
-  function open(sealed: string): string {
-    let plain = openedSecrets.get(sealed);
-    if (plain === undefined) {
-      plain = secretBox.open(sealed);
-      if (openedSecrets.size >= MAX_CACHED_SECRETS) openedSecrets.clear();
-      openedSecrets.set(sealed, plain);
-    }
-    return plain;
-  }
+  // The secret box keeps opened secrets, so this costs one map look-up per request.
+  const open = (sealed: string): string => secretBox.open(sealed);
 
   async function createAccount(name: string, key?: { accessKeyId: string; accessKeySecret: string }): Promise<CreatedAccount> {
     return (await insertAccountWithKey(name, key, {}))!;

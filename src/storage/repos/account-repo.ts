@@ -1,4 +1,5 @@
 import type { Db } from '../db.js';
+import { hotQuery } from '../hot-query.js';
 
 export interface AccessKeyRow {
   accessKeyId: string;
@@ -69,8 +70,9 @@ export async function updateAccessKeySecret(db: Db, accessKeyId: string, secretE
   await db.updateTable('access_key').set({ secret_enc: secretEnc, status: 'Active' }).where('access_key_id', '=', accessKeyId).execute();
 }
 
-export async function findAccessKey(db: Db, accessKeyId: string): Promise<AccessKeyRow | undefined> {
-  const row = await db
+// On every signed request (rpc-protocol §10 step 5).
+const accessKeyQuery = hotQuery((db: Db, accessKeyId: string) =>
+  db
     .selectFrom('access_key')
     .innerJoin('account', 'account.id', 'access_key.account_id')
     .select([
@@ -81,8 +83,11 @@ export async function findAccessKey(db: Db, accessKeyId: string): Promise<Access
       'account.status as account_status',
       'access_key.created_at',
     ])
-    .where('access_key.access_key_id', '=', accessKeyId)
-    .executeTakeFirst();
+    .where('access_key.access_key_id', '=', accessKeyId),
+);
+
+export async function findAccessKey(db: Db, accessKeyId: string): Promise<AccessKeyRow | undefined> {
+  const [row] = await accessKeyQuery(db, accessKeyId);
   if (row === undefined) return undefined;
   return {
     accessKeyId: row.access_key_id,

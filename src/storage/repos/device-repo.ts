@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Db } from '../db.js';
+import { hotQuery } from '../hot-query.js';
 import type { DeviceTable } from '../schema.js';
 
 export type DeviceRow = Selectable<DeviceTable>;
@@ -9,25 +10,24 @@ export async function insertDevices(db: Db, rows: readonly DeviceRow[]): Promise
   for (let i = 0; i < rows.length; i += 500) await db.insertInto('device').values(rows.slice(i, i + 500)).execute();
 }
 
+// The device look-ups of fleet-api §1.2 run on most device operations: compiled once (hot-query.ts).
+const deviceByIotIdQuery = hotQuery((db: Db, instanceRowId: string, iotId: string) =>
+  db.selectFrom('device').selectAll().where('iot_id', '=', iotId).where('instance_id', '=', instanceRowId).where('deleted_at', 'is', null),
+);
+const deviceByNameQuery = hotQuery((db: Db, productId: string, deviceName: string) =>
+  db.selectFrom('device').selectAll().where('product_id', '=', productId).where('device_name', '=', deviceName).where('deleted_at', 'is', null),
+);
+const moduleVersionQuery = hotQuery((db: Db, deviceId: string, moduleName: string) =>
+  db.selectFrom('device_module_version').select('version').where('device_id', '=', deviceId).where('module_name', '=', moduleName),
+);
+
 /** A live device of this instance by IotId; another tenant's or a deleted device is answered like a missing one. */
 export async function findDeviceByIotId(db: Db, instanceRowId: string, iotId: string): Promise<DeviceRow | undefined> {
-  return db
-    .selectFrom('device')
-    .selectAll()
-    .where('iot_id', '=', iotId)
-    .where('instance_id', '=', instanceRowId)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
+  return (await deviceByIotIdQuery(db, instanceRowId, iotId))[0];
 }
 
 export async function findDeviceByName(db: Db, productId: string, deviceName: string): Promise<DeviceRow | undefined> {
-  return db
-    .selectFrom('device')
-    .selectAll()
-    .where('product_id', '=', productId)
-    .where('device_name', '=', deviceName)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
+  return (await deviceByNameQuery(db, productId, deviceName))[0];
 }
 
 export async function findDevicesByNames(db: Db, productId: string, deviceNames: readonly string[]): Promise<DeviceRow[]> {
@@ -52,13 +52,7 @@ export async function iotIdExists(db: Db, iotId: string): Promise<boolean> {
 
 /** The last version the device reported for a module (device-protocol §4.1); `default` is FirmwareVersion. */
 export async function findModuleVersion(db: Db, deviceId: string, moduleName: string): Promise<string | undefined> {
-  const row = await db
-    .selectFrom('device_module_version')
-    .select('version')
-    .where('device_id', '=', deviceId)
-    .where('module_name', '=', moduleName)
-    .executeTakeFirst();
-  return row?.version;
+  return (await moduleVersionQuery(db, deviceId, moduleName))[0]?.version;
 }
 
 /** A device row with the product fields the device answers carry. */

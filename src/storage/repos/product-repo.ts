@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Db } from '../db.js';
+import { hotQuery } from '../hot-query.js';
 import type { ProductTable } from '../schema.js';
 
 export type ProductRow = Selectable<ProductTable>;
@@ -8,15 +9,18 @@ export async function insertProduct(db: Db, row: ProductRow): Promise<void> {
   await db.insertInto('product').values(row).execute();
 }
 
-/** A live product of this instance by key; another tenant's product is answered exactly like a missing one. */
-export async function findProductByKey(db: Db, instanceRowId: string, productKey: string): Promise<ProductRow | undefined> {
-  return db
+const productByKeyQuery = hotQuery((db: Db, instanceRowId: string, productKey: string) =>
+  db
     .selectFrom('product')
     .selectAll()
     .where('product_key', '=', productKey)
     .where('instance_id', '=', instanceRowId)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
+    .where('deleted_at', 'is', null),
+);
+
+/** A live product of this instance by key; another tenant's product is answered exactly like a missing one. */
+export async function findProductByKey(db: Db, instanceRowId: string, productKey: string): Promise<ProductRow | undefined> {
+  return (await productByKeyQuery(db, instanceRowId, productKey))[0];
 }
 
 export async function findProductById(db: Db, productId: string): Promise<ProductRow | undefined> {
