@@ -16,7 +16,7 @@ for (const dialect of testDialects()) {
 
     it('puts each call’s arguments where the markers were, keeping literal parameters', async () => {
       const db = server.service.storage.db;
-      const query = hotQuery((d: Db, name: string, status: string) =>
+      const query = hotQuery((d: Db, name: string, status: 'Active' | 'Inactive') =>
         d.selectFrom('account').select(['name', 'status']).where('name', '=', name).where('status', '=', status).where('id', '!=', 'literal-id'),
       );
       const { accounts } = server.service.services;
