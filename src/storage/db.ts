@@ -1,7 +1,8 @@
 import { Kysely, Migrator, type Transaction, sql } from 'kysely';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
-import { createSqliteDialect, sqliteTraits } from './dialect/sqlite.js';
+import { createSqliteDialect, openFastReader, sqliteTraits } from './dialect/sqlite.js';
+import { enableFastReads } from './hot-query.js';
 import { createPostgresDialect, postgresTraits } from './dialect/postgres.js';
 import type { DialectTraits } from './dialect/traits.js';
 
@@ -31,7 +32,16 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     await storage.close();
     throw err;
   }
-  return storage;
+  if (options.databaseUrl !== undefined) return storage;
+  const reader = openFastReader(options.dataDir);
+  enableFastReads(storage.db, reader);
+  return {
+    ...storage,
+    async close() {
+      reader.close();
+      await storage.close();
+    },
+  };
 }
 
 function connect(options: StorageOptions): Storage {

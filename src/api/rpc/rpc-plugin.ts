@@ -118,28 +118,30 @@ async function runOperation(
   requestId: string,
   options: RpcPluginOptions,
 ): Promise<RpcReply> {
-  // A child logger costs more than the rest of a cheap operation (redaction set-up); make it only when a
-  // line is actually written.
-  let child: Logger | undefined;
-  const log = () => (child ??= options.log.child({ requestId, action: op.action }));
+  const log = lazyChildLogger(options.log, { requestId, action: op.action });
   try {
     const scope = await options.services.accounts.resolveScope(caller.accountId, params.IotInstanceId);
     if (scope === undefined) throw new BusinessError('iot.system.InstanceNotFound');
-    const data = await op.run({
-      params,
-      scope,
-      accessKeyId: caller.accessKeyId,
-      services: options.services,
-      settings: options.settings,
-      requestId,
-      get log() {
-        return log();
-      },
-    });
+    const data = await op.run({ params, scope, accessKeyId: caller.accessKeyId, services: options.services, settings: options.settings, requestId, log });
     return success(format, op.action, requestId, data);
   } catch (err) {
-    return businessFailure(format, op.action, requestId, err, err instanceof BusinessError ? options.log : log());
+    return businessFailure(format, op.action, requestId, err, log);
   }
+}
+
+/**
+ * A child logger costs more than the rest of a cheap operation (pino redaction set-up per child), and most
+ * requests log nothing: the child is made on the first use of any of its members.
+ */
+function lazyChildLogger(base: Logger, bindings: Record<string, string>): Logger {
+  let child: Logger | undefined;
+  return new Proxy({} as Logger, {
+    get(_target, member) {
+      child ??= base.child(bindings);
+      const value = Reflect.get(child, member, child) as unknown;
+      return typeof value === 'function' ? value.bind(child) : value;
+    },
+  });
 }
 
 function queryOf(url: string): string {

@@ -6,10 +6,16 @@ import type { DialectTraits } from './traits.js';
 
 export const sqliteTraits: DialectTraits = { name: 'sqlite', skipLocked: false };
 
+/** Synchronous reads of committed data, for the few queries on the path of every API call. */
+export interface FastReader {
+  all(sql: string, parameters: readonly unknown[]): unknown[];
+  close(): void;
+}
+
 /** The embedded database: one file under the data dir, WAL so readers never wait for the writer. */
 export function createSqliteDialect(dataDir: string): SqliteDialect {
   mkdirSync(dataDir, { recursive: true });
-  const database = new SqliteDatabase(join(dataDir, 'flotilla.db'));
+  const database = new SqliteDatabase(fileOf(dataDir));
   database.pragma('journal_mode = WAL');
   // WAL + NORMAL: a crash of the process loses nothing; only a power cut can lose the last commits.
   // One fsync per commit would cap the API near 2,800 writes/s (shared/BENCHMARKS.md).
@@ -18,6 +24,26 @@ export function createSqliteDialect(dataDir: string): SqliteDialect {
   database.pragma('busy_timeout = 10000');
   database.pragma('foreign_keys = ON');
   return new SqliteDialect({ database: withStatementCache(database) });
+}
+
+function fileOf(dataDir: string): string {
+  return join(dataDir, 'flotilla.db');
+}
+
+/**
+ * A second, read-only connection to the same file. Kysely runs every query of the one writing connection
+ * through a promise-chained mutex; a point read that SQLite answers in a few µs cost ten times that around
+ * it (bench/RESULTS.md). WAL lets this connection read the last committed state while the other writes, so
+ * it never sees another request's uncommitted transaction. Open it after migrations.
+ */
+export function openFastReader(dataDir: string): FastReader {
+  const reader = new SqliteDatabase(fileOf(dataDir), { readonly: true, fileMustExist: true });
+  reader.pragma('busy_timeout = 10000');
+  const cached = withStatementCache(reader);
+  return {
+    all: (sql, parameters) => (cached.prepare(sql) as unknown as SqliteDatabase.Statement).all(...parameters),
+    close: () => reader.close(),
+  };
 }
 
 // Kysely prepares every query anew; on a signed API call that was a sixth of the CPU (bench/RESULTS.md).
