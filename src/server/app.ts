@@ -17,6 +17,8 @@ import { downloadPlugin, type DownloadPluginOptions, isDownloadTarget, sendDenie
 // Spec README "Request size": the SDK puts every parameter in the query string; Node's 16 KiB header
 // limit would break long device-name lists (fleet-api §1.1 recommends 4 MiB).
 const MAX_HEADER_BYTES = 4 * 1024 * 1024;
+// A socket with no traffic either way for this long is closed (uploads and downloads in progress move bytes).
+const IDLE_SOCKET_MS = 120_000;
 
 export interface AppDeps {
   readonly services: Services;
@@ -43,9 +45,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     serverFactory: (handler) => {
       // A request without Host still gets an Alibaba answer (IncompleteSignature, MissingAction …) rather
       // than Node's empty 400; V3 signatures require a signed host anyway (rpc-protocol §7 step 5).
-      const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false }, (req: IncomingMessage, res: ServerResponse) =>
-        handler(req, res),
+      // requestTimeout 0: a 2 GB package upload may take longer than Node's default 5 minutes for a whole
+      // request; a stalled client is still cut by the headers timeout and the idle-socket timeout below.
+      const server = createServer(
+        { maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false, requestTimeout: 0 },
+        (req: IncomingMessage, res: ServerResponse) => handler(req, res),
       );
+      server.setTimeout(IDLE_SOCKET_MS);
       // Without a listener Node drops CONNECT requests without a word.
       server.on('connect', (req: IncomingMessage, socket) => connectReply(req.headers.host, socket));
       return server;
