@@ -1,24 +1,9 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { type Machine, ROOT } from './machine.js';
+import { recordResults, sectionMarkers } from './results-md.js';
+import type { Machine } from './machine.js';
 import type { RangeLoadResult } from './range-load.js';
 
-const FILE = join(ROOT, 'bench/RESULTS.md');
-const START = '<!-- bench:download:start -->';
-const END = '<!-- bench:download:end -->';
+const { start: START, end: END } = sectionMarkers('download');
 const ROW_KEY = '| Downloads:';
-
-// The same opening bench/support/results-file.ts writes, for whichever benchmark records first.
-const HEADER = `# Benchmark results
-
-Every figure comes from a script in \`bench/\` and sits beside a baseline measured in the same run
-(shared/BENCHMARKS.md). The machines are shared and noisy: ratios hold, absolute numbers move.
-
-## Summary
-
-| Benchmark | Flotilla | Baseline | Ratio | Goal | Measured |
-|---|---|---|---|---|---|
-`;
 
 export interface SizeRun {
   sizeBytes: number;
@@ -78,19 +63,5 @@ ${small.flotillaRss.idleMiB.toFixed(0)} MiB idle after start): files are streame
 goes with the number of concurrent clients, not with the file size.
 ${END}`;
 
-  let text = existsSync(FILE) ? readFileSync(FILE, 'utf8') : HEADER;
-  const lines = text.split('\n');
-  const at = lines.findIndex((l) => l.startsWith(ROW_KEY));
-  if (at >= 0) lines[at] = summary;
-  else {
-    let end = lines.findIndex((l) => l.startsWith('| Benchmark |'));
-    if (end < 0) throw new Error(`${FILE} has no summary table starting with "| Benchmark |"`);
-    while ((lines[end + 1] ?? '').startsWith('|')) end++;
-    lines.splice(end + 1, 0, summary);
-  }
-  text = lines.join('\n');
-  const s = text.indexOf(START);
-  const e = text.indexOf(END);
-  text = s >= 0 && e > s ? text.slice(0, s) + section + text.slice(e + END.length) : `${text.trimEnd()}\n\n${section}\n`;
-  writeFileSync(FILE, text);
+  recordResults('download', ROW_KEY, summary, section);
 }

@@ -1,23 +1,9 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { recordResults, sectionMarkers } from './results-md.js';
 import type { LoadResult } from './load-result.js';
-import { type Machine, ROOT } from './machine.js';
+import type { Machine } from './machine.js';
 
-const FILE = join(ROOT, 'bench/RESULTS.md');
-const START = '<!-- bench:api:start -->';
-const END = '<!-- bench:api:end -->';
+const { start: START, end: END } = sectionMarkers('api');
 const ROW_KEY = '| API: signed V3';
-
-const HEADER = `# Benchmark results
-
-Every figure comes from a script in \`bench/\` and sits beside a baseline measured in the same run
-(shared/BENCHMARKS.md). The machines are shared and noisy: ratios hold, absolute numbers move.
-
-## Summary
-
-| Benchmark | Flotilla | Baseline | Ratio | Goal | Measured |
-|---|---|---|---|---|---|
-`;
 
 export interface ApiRun {
   action: string;
@@ -58,20 +44,5 @@ ${row('Fastify hello-world', run.hello, run.verdicts[1])}
 Ratio **${run.ratio.toFixed(2)}×** (goal ≥ 0.35×, stretch 0.5×).
 ${END}`;
 
-  let text = existsSync(FILE) ? readFileSync(FILE, 'utf8') : HEADER;
-  const lines = text.split('\n');
-  const at = lines.findIndex((l) => l.startsWith(ROW_KEY));
-  if (at >= 0) lines[at] = summary;
-  else {
-    // Append to the summary table (the first table of the file), or start one.
-    let end = lines.findIndex((l) => l.startsWith('| Benchmark |'));
-    if (end < 0) throw new Error(`${FILE} has no summary table starting with "| Benchmark |"`);
-    while ((lines[end + 1] ?? '').startsWith('|')) end++;
-    lines.splice(end + 1, 0, summary);
-  }
-  text = lines.join('\n');
-  const s = text.indexOf(START);
-  const e = text.indexOf(END);
-  text = s >= 0 && e > s ? text.slice(0, s) + section + text.slice(e + END.length) : `${text.trimEnd()}\n\n${section}\n`;
-  writeFileSync(FILE, text);
+  recordResults('api', ROW_KEY, summary, section);
 }
