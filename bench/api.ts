@@ -9,11 +9,9 @@
  * pool signed before the timed run, each nonce once. `--write-results` records the run in bench/RESULTS.md.
  */
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { ChildProcess } from 'node:child_process';
 import { operations } from '../src/api/ops/index.js';
 import { iot, sdkClient } from '../test/support/clients.js';
 import { ensureBuilt, type Machine, machine, ROOT } from './support/machine.js';
@@ -21,7 +19,7 @@ import { runAutocannon } from './support/autocannon-load.js';
 import type { LoadResult } from './support/load-result.js';
 import { summariseProfiles } from './support/cpu-profile.js';
 import { presign, writePoolFile } from './support/presigned.js';
-import { startChild, stopChild } from './support/processes.js';
+import { benchWorkspace, startChild, stopChild } from './support/processes.js';
 import { writeApiResults } from './support/results-file.js';
 import { hasWrk, runWrk } from './support/wrk-load.js';
 
@@ -45,16 +43,7 @@ const generator = flags.generator ?? (hasWrk() ? 'wrk' : 'autocannon');
 // Until QueryDeviceDetail is registered, the bench falls back to QueryProduct (also one point read).
 const action = operations.some((op) => op.action === 'QueryDeviceDetail') ? 'QueryDeviceDetail' : 'QueryProduct';
 
-const children: ChildProcess[] = [];
-const workDir = mkdtempSync(join(tmpdir(), 'flotilla-bench-'));
-let cleaned = false;
-async function cleanUp(): Promise<void> {
-  if (cleaned) return;
-  cleaned = true;
-  await Promise.all(children.map((c) => stopChild(c)));
-  rmSync(workDir, { recursive: true, force: true });
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanUp().then(() => process.exit(130)));
+const { workDir, children, cleanUp } = benchWorkspace('flotilla-bench-');
 
 async function load(name: string, url: string, pid: number, seconds: number, pool?: ReturnType<typeof presign>): Promise<LoadResult> {
   if (generator === 'autocannon') return runAutocannon({ url, connections, durationS: seconds, serverPid: pid, pool });

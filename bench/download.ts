@@ -11,8 +11,7 @@
  * run in bench/RESULTS.md.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ChildProcess } from 'node:child_process';
@@ -20,7 +19,7 @@ import { iot, sdkClient } from '../test/support/clients.js';
 import { uploadFile } from '../test/support/oss-form.js';
 import { writeDownloadResults, type DownloadRun, type SizeRun } from './support/download-results.js';
 import { ensureBuilt, machine, ROOT } from './support/machine.js';
-import { startChild, stopChild } from './support/processes.js';
+import { benchWorkspace, startChild, stopChild } from './support/processes.js';
 import { combineRuns, type RangeLoadResult, resetPeakRss, rssMiB, runRangeLoad } from './support/range-load.js';
 
 const { values: flags } = parseArgs({
@@ -37,16 +36,7 @@ const clients = Number(flags.clients);
 const MB = 1_000_000;
 const ROUNDS = 4;
 
-const children: ChildProcess[] = [];
-const workDir = mkdtempSync(join(tmpdir(), 'flotilla-bench-download-'));
-let cleaned = false;
-async function cleanUp(): Promise<void> {
-  if (cleaned) return;
-  cleaned = true;
-  await Promise.all(children.map((c) => stopChild(c)));
-  rmSync(workDir, { recursive: true, force: true });
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanUp().then(() => process.exit(130)));
+const { workDir, children, cleanUp } = benchWorkspace('flotilla-bench-download-');
 
 type Key = { accessKeyId: string; accessKeySecret: string };
 const newKey = (): Key => ({ accessKeyId: `BENCH${randomBytes(6).toString('hex')}`, accessKeySecret: randomBytes(16).toString('hex') });

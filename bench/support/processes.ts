@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** A child process that has printed the line we waited for. */
 export interface Started {
@@ -62,4 +64,22 @@ export function cpuSecondsOf(pid: number, mainThread = false): number {
   // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+
+/**
+ * A benchmark's temp dir and child processes, removed and stopped by `cleanUp()` — also on SIGINT/SIGTERM,
+ * so an interrupted run leaves nothing behind.
+ */
+export function benchWorkspace(prefix: string): { workDir: string; children: ChildProcess[]; cleanUp(): Promise<void> } {
+  const children: ChildProcess[] = [];
+  const workDir = mkdtempSync(join(tmpdir(), prefix));
+  let cleaned = false;
+  const cleanUp = async (): Promise<void> => {
+    if (cleaned) return;
+    cleaned = true;
+    await Promise.all(children.map((c) => stopChild(c)));
+    rmSync(workDir, { recursive: true, force: true });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanUp().then(() => process.exit(130)));
+  return { workDir, children, cleanUp };
 }
