@@ -142,6 +142,26 @@ export function createGroupService(deps: GroupServiceDeps) {
     return [...ids];
   }
 
+  /**
+   * The shared start of the two relation calls (fleet-api §7.6, §7.7): the checks in their order, then, in one
+   * transaction holding the account lock, the group, the devices the entries name and which are members.
+   */
+  function withRelationEntries<T>(
+    scope: Scope,
+    groupId: string,
+    entries: readonly MemberRef[] | undefined,
+    work: (tx: Db, group: GroupRow, deviceIds: string[], members: Set<string>) => Promise<T>,
+  ): Promise<T> {
+    if (groupId === '') throw new BusinessError('iot.group.NullGroupId');
+    const list = checkRelationList(entries);
+    return inTransaction(db, async (tx) => {
+      await lockAccount(tx, scope.accountId);
+      const group = await requireGroup(tx, scope, groupId);
+      const deviceIds = await resolveEntries(tx, scope, list);
+      return work(tx, group, deviceIds, await repo.findMemberIds(tx, group.group_id, deviceIds));
+    });
+  }
+
   return {
     /** fleet-api §7.1 */
     async create(scope: Scope, input: { groupName: string; groupDesc?: string; superGroupId?: string }): Promise<Group> {
@@ -245,13 +265,7 @@ export function createGroupService(deps: GroupServiceDeps) {
 
     /** fleet-api §7.6: entries are counted one by one, in the order of the spec's rules. */
     async addDevices(scope: Scope, groupId: string, entries: readonly MemberRef[] | undefined): Promise<AddCounts> {
-      if (groupId === '') throw new BusinessError('iot.group.NullGroupId');
-      const list = checkRelationList(entries);
-      return inTransaction(db, async (tx) => {
-        await lockAccount(tx, scope.accountId);
-        const group = await requireGroup(tx, scope, groupId);
-        const deviceIds = await resolveEntries(tx, scope, list);
-        const members = await repo.findMemberIds(tx, group.group_id, deviceIds);
+      return withRelationEntries(scope, groupId, entries, async (tx, group, deviceIds, members) => {
         const groupsPerDevice = await repo.countGroupsPerDevice(tx, deviceIds);
         const toAdd: string[] = [];
         let exceed = 0;
@@ -267,13 +281,7 @@ export function createGroupService(deps: GroupServiceDeps) {
 
     /** fleet-api §7.7: entries that are not members are valid but not removed. */
     async removeDevices(scope: Scope, groupId: string, entries: readonly MemberRef[] | undefined): Promise<RemoveCounts> {
-      if (groupId === '') throw new BusinessError('iot.group.NullGroupId');
-      const list = checkRelationList(entries);
-      return inTransaction(db, async (tx) => {
-        await lockAccount(tx, scope.accountId);
-        const group = await requireGroup(tx, scope, groupId);
-        const deviceIds = await resolveEntries(tx, scope, list);
-        const members = await repo.findMemberIds(tx, group.group_id, deviceIds);
+      return withRelationEntries(scope, groupId, entries, async (tx, group, deviceIds, members) => {
         const removed = await repo.deleteMembers(tx, group.group_id, [...members]);
         return { valid: deviceIds.length, alreadyRelated: members.size, removed };
       });
