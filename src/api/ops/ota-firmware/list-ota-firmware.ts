@@ -1,5 +1,6 @@
 import { checkPage } from '../../../domain/paging.js';
-import { compact, utc } from '../wire-format.js';
+import { compact } from '../wire-format.js';
+import { firmwareCommonFields } from './firmware-fields.js';
 import { defineOperation, integer, text } from '../../rpc/operation.js';
 
 /** ota-api §2.4: paging counters at the top level, items in FirmwareInfo.SimpleFirmwareInfo. */
@@ -28,22 +29,10 @@ export const listOtaFirmware = defineOperation({
       FirmwareInfo: {
         SimpleFirmwareInfo: page.items.map((f) =>
           compact({
-            FirmwareId: f.firmwareId,
-            FirmwareName: f.firmwareName,
-            FirmwareDesc: f.firmwareDesc,
-            ProductKey: f.productKey,
-            ProductName: f.productName,
-            ModuleName: f.moduleName,
-            Type: f.type,
-            Status: f.status,
-            SrcVersion: f.srcVersion,
-            DestVersion: f.destVersion,
-            SignMethod: f.signMethod,
+            ...firmwareCommonFields(f),
             // A multi-file package has no single digest; its size is the sum of its files (unconfirmed).
             FirmwareSign: f.multiFile ? undefined : f.files[0]?.signValue,
             FirmwareSize: f.files.reduce((sum, file) => sum + file.size, 0),
-            UtcCreate: utc(f.createdAt),
-            UtcModified: utc(f.modifiedAt),
           }),
         ),
       },

@@ -1,4 +1,5 @@
-import { compact, utc } from '../wire-format.js';
+import { compact } from '../wire-format.js';
+import { firmwareCommonFields } from './firmware-fields.js';
 import { defineOperation, text } from '../../rpc/operation.js';
 
 /**
@@ -16,25 +17,12 @@ export const queryOtaFirmware = defineOperation({
     const single = f.multiFile ? undefined : f.files[0];
     return {
       FirmwareInfo: compact({
-        FirmwareId: f.firmwareId,
-        FirmwareName: f.firmwareName,
-        FirmwareDesc: f.firmwareDesc,
-        ProductKey: f.productKey,
-        ProductName: f.productName,
-        ModuleName: f.moduleName,
-        Type: f.type,
-        // Returned whenever stored (ota-api §2.3); a whole package without one omits it.
-        SrcVersion: f.srcVersion,
-        DestVersion: f.destVersion,
-        Status: f.status,
+        ...firmwareCommonFields(f),
         VerifyProgress: f.verifyProgress,
-        SignMethod: f.signMethod,
         FirmwareSign: single?.signValue,
         FirmwareSize: single?.size,
         FirmwareUrl: single?.url,
         Udi: f.udi,
-        UtcCreate: utc(f.createdAt),
-        UtcModified: utc(f.modifiedAt),
         MultiFiles: f.multiFile
           ? f.files.map((file) => ({ Name: file.name, Size: file.size, Url: file.url, SignValue: file.signValue, FileMd5: file.fileMd5 }))
           : undefined,
