@@ -12,7 +12,13 @@ import { createUploadService } from './domain/ota-firmware/upload-service.js';
 import { createOtaModuleService } from './domain/ota-module/ota-module-service.js';
 import { createProductService } from './domain/product/product-service.js';
 import type { Services } from './domain/services.js';
-import { startBroker } from './device/mqtt/broker.js';
+import { createDeviceChangeFeed } from './domain/device/device-change-feed.js';
+import { createPresenceService } from './domain/device/presence-service.js';
+import { createSignInDirectory } from './domain/device/sign-in-directory.js';
+import { createReportRecorder } from './domain/rollout/report-recorder.js';
+import { type DeviceBroker, startBroker } from './device/mqtt/broker.js';
+import { createMetrics } from './observability/metrics.js';
+import { readFileSync } from 'node:fs';
 import { buildApp } from './server/app.js';
 import { openStorage, type Storage } from './storage/db.js';
 import { purgeExpiredNonces } from './storage/repos/nonce-repo.js';
@@ -71,7 +77,8 @@ export async function startService(config: Config, options: StartOptions = {}): 
 
   const accounts = createAccountService({ db, secretBox, clock });
   const products = createProductService({ db, secretBox, clock });
-  const devices = createDeviceService({ db, secretBox, clock, products });
+  const deviceChanges = createDeviceChangeFeed();
+  const devices = createDeviceService({ db, secretBox, clock, products, changes: deviceChanges });
   const batchRegistration = createBatchRegistrationService({ db, clock, products, devices });
   const groups = createGroupService({ db, clock, devices });
   const deviceProps = createDevicePropService({ db, clock, devices });
@@ -101,7 +108,16 @@ export async function startService(config: Config, options: StartOptions = {}): 
   const nonces = createNonceRecorder(db);
   const nonceRetentionMs = Math.max(MIN_NONCE_RETENTION_MS, 2 * config.timestampWindowMs + 60_000);
   let shuttingDown = false;
-  let broker: Awaited<ReturnType<typeof startBroker>> | undefined;
+  let broker: DeviceBroker | undefined;
+  const metrics = createMetrics();
+  const presence = createPresenceService({ db, clock });
+  const otaEvents = createReportRecorder({ db, clock });
+  // TLS files are read at start, so a bad path fails the start with a clear message rather than the first device.
+  const mqttTls = config.mqttTls && {
+    port: config.mqttTls.port,
+    cert: readFileSync(config.mqttTls.certFile),
+    key: readFileSync(config.mqttTls.keyFile),
+  };
 
   const app = await buildApp({
     services,
@@ -113,12 +129,27 @@ export async function startService(config: Config, options: StartOptions = {}): 
     isHealthy: async () => (broker?.isListening() ?? false) && (await storage.ping()),
     isShuttingDown: () => shuttingDown,
     downloads: { urls: downloadUrls, accessKeyId: credentials.uploadKeyId, findFile: (fileId) => findDownloadableFile(db, fileId), blobs },
+    metrics: metrics.registry,
     log,
   });
 
   try {
     await app.listen({ host: config.host, port: config.httpPort });
-    broker = await startBroker({ host: config.host, port: config.mqttPort, log });
+    // Sessions of an earlier process (one that died with kill -9) are gone: their devices are OFFLINE.
+    await presence.forgetEarlierSessions();
+    broker = await startBroker(
+      { host: config.host, port: config.mqttPort, tls: mqttTls },
+      {
+        directory: createSignInDirectory({ db, secretBox, changes: deviceChanges }),
+        presence,
+        events: otaEvents,
+        handlers: {},
+        changes: deviceChanges,
+        metrics,
+        log,
+      },
+    );
+    if (config.mqttWebSocket) broker.attachWebSocket(app.server);
   } catch (err) {
     await app.close();
     await storage.close();
@@ -152,9 +183,12 @@ export async function startService(config: Config, options: StartOptions = {}): 
         // Start contract: finish in-flight work. A request already accepted (even one whose body is still
         // arriving) runs to its answer; while closing, Fastify answers 503 to new requests on kept-alive
         // connections, so the flag is only raised once the HTTP side is closed.
+        // MQTT first: upgraded WebSocket connections would otherwise hold the HTTP server open. Closing the
+        // broker ends every session and writes the OFFLINEs (states.md D5: server shutdown).
+        await broker?.close();
         await app.close();
         shuttingDown = true;
-        await broker?.close();
+        await otaEvents.drain();
         await storage.close();
       })();
       return closing;

@@ -46,6 +46,12 @@ const settingsSchema = z.object({
   FLOTILLA_MAX_FIRMWARE_PER_INSTANCE: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
   // Lifetime of the signed HTTPS download URLs handed to devices and returned by QueryOTAFirmware.
   FLOTILLA_DOWNLOAD_URL_TTL_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(24),
+  // Device gateway (device-protocol.md §1): MQTT over TLS when a port is set (needs the PEM files below), and
+  // MQTT over WebSocket at path /mqtt of the HTTP server.
+  FLOTILLA_MQTT_TLS_PORT: port.optional(),
+  FLOTILLA_TLS_CERT: z.string().min(1).optional(),
+  FLOTILLA_TLS_KEY: z.string().min(1).optional(),
+  FLOTILLA_MQTT_WEBSOCKET: z.enum(['on', 'off']).default('on'),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -71,6 +77,9 @@ export interface Config {
   readonly uploadSlotMs: number;
   readonly maxFirmwarePerInstance: number;
   readonly downloadUrlTtlMs: number;
+  /** MQTT over TLS: port and PEM file paths, or undefined when off. */
+  readonly mqttTls: { readonly port: number; readonly certFile: string; readonly keyFile: string } | undefined;
+  readonly mqttWebSocket: boolean;
 }
 
 export class ConfigError extends Error {
@@ -107,6 +116,13 @@ export function loadConfig(env: Record<string, string | undefined>, labels: Part
     const missing = s.FLOTILLA_ACCESS_KEY_ID === undefined ? 'FLOTILLA_ACCESS_KEY_ID' : 'FLOTILLA_ACCESS_KEY_SECRET';
     problems.push(`${labels[missing] ?? missing}: missing; FLOTILLA_ACCESS_KEY_ID and FLOTILLA_ACCESS_KEY_SECRET must be set together`);
   }
+  const tlsParts = { FLOTILLA_MQTT_TLS_PORT: s.FLOTILLA_MQTT_TLS_PORT, FLOTILLA_TLS_CERT: s.FLOTILLA_TLS_CERT, FLOTILLA_TLS_KEY: s.FLOTILLA_TLS_KEY };
+  const tlsGiven = Object.values(tlsParts).filter((v) => v !== undefined).length;
+  if (tlsGiven > 0 && tlsGiven < 3) {
+    for (const [name, value] of Object.entries(tlsParts)) {
+      if (value === undefined) problems.push(`${labels[name] ?? name}: missing; FLOTILLA_MQTT_TLS_PORT, FLOTILLA_TLS_CERT and FLOTILLA_TLS_KEY must be set together`);
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const [, sign, hh, mm] = /^([+-])(\d{2}):(\d{2})$/.exec(s.FLOTILLA_GMT_OFFSET)!;
@@ -132,5 +148,10 @@ export function loadConfig(env: Record<string, string | undefined>, labels: Part
     uploadSlotMs: s.FLOTILLA_UPLOAD_SLOT_SECONDS * 1000,
     maxFirmwarePerInstance: s.FLOTILLA_MAX_FIRMWARE_PER_INSTANCE,
     downloadUrlTtlMs: Math.round(s.FLOTILLA_DOWNLOAD_URL_TTL_HOURS * 3600_000),
+    mqttTls:
+      s.FLOTILLA_MQTT_TLS_PORT !== undefined && s.FLOTILLA_TLS_CERT !== undefined && s.FLOTILLA_TLS_KEY !== undefined
+        ? { port: s.FLOTILLA_MQTT_TLS_PORT, certFile: s.FLOTILLA_TLS_CERT, keyFile: s.FLOTILLA_TLS_KEY }
+        : undefined,
+    mqttWebSocket: s.FLOTILLA_MQTT_WEBSOCKET === 'on',
   });
 }

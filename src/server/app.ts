@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import type { Logger } from 'pino';
@@ -32,6 +33,8 @@ export interface AppDeps {
   readonly isShuttingDown: () => boolean;
   /** Signed package downloads for devices (GET|HEAD /ota/download/{fileId}). */
   readonly downloads: Omit<DownloadPluginOptions, 'log'>;
+  /** Prometheus metrics, served at GET /metrics. */
+  readonly metrics: Registry;
   readonly log: Logger;
 }
 
@@ -102,6 +105,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/healthz', async (_req, reply) => {
     const healthy = !deps.isShuttingDown() && (await deps.isHealthy());
     return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'unavailable' });
+  });
+
+  app.get('/metrics', async (_req, reply) => {
+    return reply.header('content-type', deps.metrics.contentType).send(await deps.metrics.metrics());
   });
 
   await app.register(rpcPlugin, {

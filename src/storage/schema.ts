@@ -202,6 +202,22 @@ export interface FirmwareFileTable {
   sha256: string;
 }
 
+export interface DeviceOtaProgressTable {
+  device_id: string;
+  module_name: string;
+  step: number;
+  description: string | null;
+  reported_at: number;
+}
+
+export interface FileStreamTable {
+  stream_id: number;
+  device_id: string;
+  file_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   account: AccountTable;
   access_key: AccessKeyTable;
@@ -221,4 +237,6 @@ export interface Database {
   ota_module: OtaModuleTable;
   firmware: FirmwareTable;
   firmware_file: FirmwareFileTable;
+  device_ota_progress: DeviceOtaProgressTable;
+  file_stream: FileStreamTable;
 }

@@ -10,6 +10,7 @@ import type { Clock } from '../clock.js';
 import { BusinessError } from '../errors.js';
 import { isValidDeviceName, isValidIotId, isValidNickname } from '../fleet-rules.js';
 import type { ProductService } from '../product/product-service.js';
+import type { DeviceChangeFeed } from './device-change-feed.js';
 import { createDeviceLifecycle } from './device-lifecycle-service.js';
 import { createDeviceQueries } from './device-query-service.js';
 
@@ -46,6 +47,8 @@ export interface DeviceServiceDeps {
   secretBox: SecretBox;
   clock: Clock;
   products: ProductService;
+  /** Told of every change to a device's sign-in facts (disable, enable, delete). */
+  changes: DeviceChangeFeed;
 }
 
 /** Devices: registration and look-up (fleet-api §4.1, §1.2). */
@@ -123,7 +126,7 @@ export function createDeviceService(deps: DeviceServiceDeps) {
     resolveDevice,
     // fleet-api §5 and §6 live in their own files; one service object for every device operation.
     ...createDeviceQueries({ db, products, toDevice, resolveDevice }),
-    ...createDeviceLifecycle({ db, clock, resolveDevice }),
+    ...createDeviceLifecycle({ db, clock, resolveDevice, changes: deps.changes }),
 
     /** QueryDeviceInfo and GetDeviceStatus read no more than this (fleet-api §5.2, §5.5). */
     async getDevice(scope: Scope, ref: DeviceRef): Promise<Device> {

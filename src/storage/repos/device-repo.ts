@@ -175,6 +175,8 @@ export async function deleteDeviceAttachments(db: Db, deviceId: string): Promise
   await db.deleteFrom('device_group_member').where('device_id', '=', deviceId).execute();
   await db.deleteFrom('device_prop').where('device_id', '=', deviceId).execute();
   await db.deleteFrom('device_module_version').where('device_id', '=', deviceId).execute();
+  await db.deleteFrom('device_ota_progress').where('device_id', '=', deviceId).execute();
+  await db.deleteFrom('file_stream').where('device_id', '=', deviceId).execute();
 }
 
 /** Takes the device's row lock until the transaction ends (a no-op write), for per-device count limits. */
