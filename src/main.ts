@@ -6,6 +6,7 @@ import { type Clock, systemClock } from './domain/clock.js';
 import { createBatchRegistrationService } from './domain/device/batch-registration-service.js';
 import { createDeviceService } from './domain/device/device-service.js';
 import { createDevicePropService } from './domain/device/device-prop-service.js';
+import { createDynamicRegistrationService } from './domain/device/dynamic-registration-service.js';
 import { createGroupService } from './domain/group/group-service.js';
 import { createFirmwareService } from './domain/ota-firmware/firmware-service.js';
 import { createUploadService } from './domain/ota-firmware/upload-service.js';
@@ -17,6 +18,10 @@ import { createPresenceService } from './domain/device/presence-service.js';
 import { createSignInDirectory } from './domain/device/sign-in-directory.js';
 import { createReportRecorder } from './domain/rollout/report-recorder.js';
 import { type DeviceBroker, startBroker } from './device/mqtt/broker.js';
+import { createOtaTopicHandlers } from './device/ota/ota-topic-handlers.js';
+import { createPushPublisher } from './device/ota/push-publisher.js';
+import { createFileDownloadHandler } from './device/ota/file-download-handler.js';
+import { createFileStreams, type FileStreams } from './domain/rollout/file-streams.js';
 import { createMetrics } from './observability/metrics.js';
 import { readFileSync } from 'node:fs';
 import { buildApp } from './server/app.js';
@@ -38,6 +43,10 @@ export interface RunningService {
   readonly bootstrapAccount: CreatedAccount | undefined;
   readonly storage: Storage;
   readonly services: Services;
+  /** The device gateway's broker (tests publish to devices through it). */
+  readonly broker: DeviceBroker;
+  /** MQTT download streams (device-protocol §4.7); exposed for tests that open one without a job. */
+  readonly fileStreams: Pick<FileStreams, 'open' | 'find'>;
   /** Stops accepting, finishes in-flight work, closes storage. Idempotent. */
   close(): Promise<void>;
 }
@@ -102,7 +111,19 @@ export async function startService(config: Config, options: StartOptions = {}): 
     maxFirmwarePerInstance: config.maxFirmwarePerInstance,
     log,
   });
-  const services: Services = { accounts, products, devices, batchRegistration, groups, deviceProps, otaModules, uploads, firmware };
+  const dynamicRegistration = createDynamicRegistrationService({ db, secretBox, clock, changes: deviceChanges });
+  const services: Services = {
+    accounts,
+    products,
+    devices,
+    batchRegistration,
+    groups,
+    deviceProps,
+    otaModules,
+    uploads,
+    firmware,
+    dynamicRegistration,
+  };
   const bootstrapAccount = await services.accounts.ensureBootstrap(config.bootstrapKey);
 
   const nonces = createNonceRecorder(db);
@@ -112,6 +133,10 @@ export async function startService(config: Config, options: StartOptions = {}): 
   const metrics = createMetrics();
   const presence = createPresenceService({ db, clock });
   const otaEvents = createReportRecorder({ db, clock });
+  // A stream lives as long as a signed download URL (file-streams.ts).
+  const fileStreams = createFileStreams({ db, clock, ttlMs: config.downloadUrlTtlMs });
+  // Replies and pushes go through the broker, which starts after the handlers exist: it is looked up late.
+  const pushes = createPushPublisher({ broker: () => broker, downloadUrls, streams: fileStreams, clock });
   // TLS files are read at start, so a bad path fails the start with a clear message rather than the first device.
   const mqttTls = config.mqttTls && {
     port: config.mqttTls.port,
@@ -143,7 +168,16 @@ export async function startService(config: Config, options: StartOptions = {}): 
         directory: createSignInDirectory({ db, secretBox, changes: deviceChanges }),
         presence,
         events: otaEvents,
-        handlers: {},
+        handlers: {
+          ...createOtaTopicHandlers({ events: otaEvents, publisher: pushes, metrics, log }),
+          fileDownload: createFileDownloadHandler({
+            streams: fileStreams,
+            blobs,
+            publish: (topic, payload, qos) => broker!.publish(topic, payload, qos),
+            metrics,
+            log,
+          }),
+        },
         changes: deviceChanges,
         metrics,
         log,
@@ -160,6 +194,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     purgeExpiredNonces(db, clock.now()).catch((err) => log.warn({ err }, 'purging expired nonces failed'));
     // ota-api §2.1: uploads not used by a firmware within 60 minutes, and expired upload slots.
     uploads.purgeStale().catch((err) => log.warn({ err }, 'purging stale uploads failed'));
+    fileStreams.purgeExpired().catch((err) => log.warn({ err }, 'purging expired MQTT download streams failed'));
   }, 60_000);
   purgeTimer.unref();
 
@@ -177,6 +212,8 @@ export async function startService(config: Config, options: StartOptions = {}): 
     bootstrapAccount,
     storage,
     services,
+    broker,
+    fileStreams,
     close() {
       closing ??= (async () => {
         clearInterval(purgeTimer);

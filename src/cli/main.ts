@@ -1,5 +1,6 @@
-import { Command } from 'commander';
+import { Argument, Command } from 'commander';
 import { withAccounts } from './admin-commands.js';
+import { dynamicRegistrationCommand } from './product-commands.js';
 import { serveCommand } from './serve-command.js';
 import { addSettingFlags } from './settings-flags.js';
 
@@ -64,6 +65,14 @@ export function buildCli(): Command {
         (await svc.listInstances(accountId)).map((i) => ({ iotInstanceId: i.instanceId, default: i.isDefault, createdAt: i.createdAt })),
       ),
     );
+
+  const products = program.command('products').description('product settings that have no Alibaba API');
+  admin(products, 'dynamic-registration')
+    .argument('<productKey>')
+    .addArgument(new Argument('<state>').choices(['on', 'off']))
+    .description('allow or refuse "one product, one secret" dynamic registration (off for new products)')
+    .addHelpText('after', '\nExample:\n  flotilla products dynamic-registration a1B2c3D4e5F on')
+    .action((productKey: string, state: 'on' | 'off', flags: Flags) => dynamicRegistrationCommand(productKey, state, flags));
   return program;
 }
 

@@ -2,6 +2,7 @@ import type { AccountService } from './account/account-service.js';
 import type { BatchRegistrationService } from './device/batch-registration-service.js';
 import type { DeviceService } from './device/device-service.js';
 import type { DevicePropService } from './device/device-prop-service.js';
+import type { DynamicRegistrationService } from './device/dynamic-registration-service.js';
 import type { GroupService } from './group/group-service.js';
 import type { FirmwareService } from './ota-firmware/firmware-service.js';
 import type { UploadService } from './ota-firmware/upload-service.js';
@@ -19,4 +20,5 @@ export interface Services {
   readonly otaModules: OtaModuleService;
   readonly uploads: UploadService;
   readonly firmware: FirmwareService;
+  readonly dynamicRegistration: DynamicRegistrationService;
 }

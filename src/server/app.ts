@@ -14,6 +14,7 @@ import { idFormats } from '../security/random-ids.js';
 import { clientErrorReply, connectReply } from './socket-reply.js';
 import { UPLOAD_PATH, uploadPlugin } from './upload-plugin.js';
 import { downloadPlugin, type DownloadPluginOptions, isDownloadTarget, sendDenied } from './download-plugin.js';
+import { deviceRegistrationPlugin } from './device-registration-plugin.js';
 
 // Spec README "Request size": the SDK puts every parameter in the query string; Node's 16 KiB header
 // limit would break long device-name lists (fleet-api §1.1 recommends 4 MiB).
@@ -125,6 +126,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(downloadPlugin, { ...deps.downloads, log: deps.log });
   await app.register(uploadPlugin, { uploads: deps.services.uploads, clock: deps.clock, log: deps.log });
+  await app.register(deviceRegistrationPlugin, { registration: deps.services.dynamicRegistration, log: deps.log });
 
   // rpc-protocol §1: any other path is InvalidApi.NotFound, in the gateway envelope.
   app.setNotFoundHandler((req, reply) => {

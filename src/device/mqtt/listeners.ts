@@ -17,8 +17,12 @@ export async function listen(
   handle: ConnectionHandler,
   options: { host: string; port: number; tls?: { cert: Buffer; key: Buffer } },
 ): Promise<Listener> {
+  // No Nagle: MQTT exchanges small packets both ways (a reply, then a PUBACK); with Nagle and delayed ACKs
+  // each request/reply round trip of an MQTT file download waited ~40 ms.
   const server: Server =
-    options.tls === undefined ? createServer((socket) => handle(socket)) : createTlsServer(options.tls, (socket) => handle(socket));
+    options.tls === undefined
+      ? createServer({ noDelay: true }, (socket) => handle(socket))
+      : createTlsServer({ ...options.tls, noDelay: true }, (socket) => handle(socket));
   // Aedes closes the clients that completed CONNECT; a socket that never did (or is mid-handshake) would hold
   // server.close() open until Aedes' connect timeout, past the 10 s the start contract allows.
   const sockets = new Set<Socket>();
