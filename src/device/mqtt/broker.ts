@@ -14,6 +14,7 @@ import { authorizeFilter, classifyPublish, deviceTopics, type UpTopic } from '..
 import { createDeviceSessions, type DeviceSession } from './device-sessions.js';
 import { attachWebSocket, listen, type Listener } from './listeners.js';
 import { guardPacketSize } from './packet-size-guard.js';
+import { normalizeSubscriptionPackets, storeGrantedSubscriptionsOnly } from './subscription-adjustments.js';
 
 /**
  * The device gateway's broker: Aedes inside the Flotilla process, with Alibaba device sign-in, topic
@@ -64,6 +65,8 @@ const MAX_KEEPALIVE_SECONDS = 1200;
 export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Promise<DeviceBroker> {
   const { directory, presence, events, handlers, changes, metrics, log } = deps;
   const sessions = createDeviceSessions();
+  // Disable and delete notices seen so far (see signIn).
+  let sessionEndingNotices = 0;
 
   const aedes = await Aedes.createBroker({
     // MQTT 3.1 limits ClientIds to 23 characters; Alibaba's `id|k=v,…|` form is longer on every SDK.
@@ -101,7 +104,14 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
       // §1: QoS 0 and 1 only; a QoS 2 request is granted 1.
       done(null, { ...subscription, topic, qos: Math.min(subscription.qos, 1) as 0 | 1 });
     },
+    // Every delivery is checked again: a device receives messages on its own topics only, whatever a filter
+    // Aedes kept elsewhere (a persistent session's queue, a restored session) would match.
+    authorizeForward(client, packet) {
+      const session = sessions.of(client);
+      return session !== undefined && authorizeFilter(packet.topic, session.device) === packet.topic ? packet : null;
+    },
   });
+  storeGrantedSubscriptionsOnly(aedes, (client) => sessions.of(client)?.device);
 
   async function signIn(client: Client, username: string | undefined, password: Buffer | undefined): Promise<number> {
     const clientId = client.id;
@@ -112,7 +122,20 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
       return parsed.returnCode;
     }
     const { credentials } = parsed;
-    const device = await directory.find(credentials.productKey, credentials.deviceName);
+    // A DisableThing or DeleteDevice that lands while the device is being looked up must not let this sign-in
+    // through with the row read before it: look again (a few times at most, should notices keep coming).
+    let seen = sessionEndingNotices;
+    let device = await directory.find(credentials.productKey, credentials.deviceName);
+    for (let tries = 0; tries < 3 && seen !== sessionEndingNotices; tries++) {
+      seen = sessionEndingNotices;
+      device = await directory.find(credentials.productKey, credentials.deviceName);
+    }
+    // The connection may have ended during the look-up: Aedes then drops this CONNECT without a CONNACK, and
+    // its 'close' has already passed, so a session bound now would never end and the device would stay ONLINE.
+    if (client.closed || (client.conn as Duplex).destroyed) {
+      metrics.deviceSignIns.inc({ outcome: 'abandoned' });
+      return connackCodes.notAuthorized;
+    }
     // §2.4: unknown device, wrong secret and disabled device all answer 5 ("not authorized").
     const refusedBecause = device === undefined ? 'unknown device' : !passwordMatches(credentials, device.deviceSecret) ? 'wrong password' : device.disabled ? 'device disabled' : undefined;
     if (device === undefined || refusedBecause !== undefined) {
@@ -128,7 +151,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     sessions.bind({ device, client, clientId, ip });
     metrics.deviceConnections.set(sessions.size);
     (client.conn as Duplex).once('close', () => sessionEnded(client));
-    guardPacketSize(client);
+    normalizeSubscriptionPackets(client, device);
     await presence.signedIn(device.rowId, ip);
     metrics.deviceSignIns.inc({ outcome: 'accepted' });
     return 0;
@@ -172,18 +195,21 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     const session = sessions.of(client);
     if (session === undefined || sessions.currentOf(session.device.rowId) !== session) return;
     const upgrade = deviceTopics.upgrade(session.device);
-    for (const topic of topics) if (topic === upgrade) return events.readyForPush(session.device);
+    // Aedes reports the filters as the device sent them: the C SDK 4.x's `/ota/device/upgrade/+/+` counts too.
+    for (const topic of topics) if (authorizeFilter(topic, session.device) === upgrade) return events.readyForPush(session.device);
   };
   aedes.on('subscribe', (subscriptions, client) => announceIfListening(client, subscriptions.map((s) => s.topic)));
   aedes.on('clientReady', (client) => announceIfListening(client, Object.keys((client as unknown as { subscriptions: object }).subscriptions ?? {})));
 
   const stopListening = changes.subscribe((change) => {
     if (change.kind !== 'disabled' && change.kind !== 'deleted') return;
+    sessionEndingNotices++;
     // states.md D6, D8: the open session ends at once.
     sessions.currentOf(change.deviceId)?.client.close();
   });
 
-  const handle = (stream: Duplex, req?: IncomingMessage) => void aedes.handle(stream, req);
+  // The size guard goes on with the connection, so that a CONNECT announcing megabytes is refused unread too.
+  const handle = (stream: Duplex, req?: IncomingMessage) => guardPacketSize(aedes.handle(stream, req));
   const listeners: Listener[] = [await listen(handle, { host: options.host, port: options.port })];
   let tlsPort: number | undefined;
   try {
