@@ -3,8 +3,8 @@ import { findSignInRow, type SignInRow } from '../../storage/repos/device-sessio
 import type { SecretBox } from '../../security/secret-box.js';
 import type { DeviceChangeFeed } from './device-change-feed.js';
 
-/** A device as the MQTT gateway knows it once signed in. */
-export interface SignInDevice {
+/** Who a signed-in device is: what the gateway and the rollout side know it by. */
+export interface DeviceIdentityRecord {
   readonly rowId: string;
   readonly iotId: string;
   readonly accountId: string;
@@ -12,6 +12,10 @@ export interface SignInDevice {
   readonly productId: string;
   readonly productKey: string;
   readonly deviceName: string;
+}
+
+/** A device as MQTT sign-in needs it. */
+export interface SignInDevice extends DeviceIdentityRecord {
   readonly deviceSecret: string;
   readonly disabled: boolean;
 }

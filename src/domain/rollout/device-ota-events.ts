@@ -1,18 +1,13 @@
+import type { DeviceIdentityRecord } from '../device/sign-in-directory.js';
+
 /**
  * The one interface through which the MQTT gateway hands device OTA messages to the rollout side
  * (device-protocol.md §4, §6.2). The gateway parses and validates; this side decides what they mean.
  * Until the rollout engine exists, `createReportRecorder` (report-recorder.ts) records reports and answers
  * every pull with "no pending task".
  */
-export interface OtaDevice {
-  readonly rowId: string;
-  readonly iotId: string;
-  readonly accountId: string;
-  readonly instanceId: string;
-  readonly productId: string;
-  readonly productKey: string;
-  readonly deviceName: string;
-}
+/** A signed-in device (the identity the gateway passes along). */
+export type OtaDevice = DeviceIdentityRecord;
 
 /** The module a message names; absent means the whole firmware, module `default` (§4.1). */
 export const DEFAULT_MODULE = 'default';
