@@ -218,6 +218,99 @@ export interface FileStreamTable {
   expires_at: number;
 }
 
+/** states.md §4.1 */
+export type OtaTaskStatus = 'CONFIRM' | 'QUEUED' | 'NOTIFIED' | 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED' | 'CANCELED';
+/** states.md §3 */
+export type OtaJobStatus = 'PLANNED' | 'IN_PROGRESS' | 'COMPLETED' | 'CANCELED';
+
+/** One OTA job (batch); column meanings in migrations/0004_rollout.ts. */
+export interface OtaJobTable {
+  id: string;
+  account_id: string;
+  instance_id: string;
+  firmware_id: string;
+  product_id: string;
+  module_name: string;
+  dest_version: string;
+  job_type: 'VERIFY_FIRMWARE' | 'UPGRADE_FIRMWARE';
+  selection_type: 'STATIC' | 'DYNAMIC';
+  target_selection: 'ALL' | 'SPECIFIC' | 'GRAY' | 'GROUP';
+  gray_percent: string | null;
+  src_versions: string | null;
+  group_id: string | null;
+  group_type: string | null;
+  dn_list_object_id: string | null;
+  schedule_at: number | null;
+  schedule_finish_at: number | null;
+  retry_interval: number | null;
+  retry_count: number | null;
+  timeout_minutes: number | null;
+  max_per_minute: number;
+  overwrite_mode: number;
+  multi_module: number;
+  need_push: number;
+  need_confirm: number;
+  download_protocol: 'HTTPS' | 'MQTT';
+  dynamic_mode: number | null;
+  tags: string | null;
+  status: OtaJobStatus;
+  started_at: number | null;
+  ended_at: number | null;
+  created_at: number;
+  modified_at: number;
+  tasks_complete: number;
+  fill_cursor: string | null;
+  pace_tat_us: number | null;
+  count_confirm: number;
+  count_queued: number;
+  count_notified: number;
+  count_in_progress: number;
+  count_succeeded: number;
+  count_failed: number;
+  count_canceled: number;
+}
+
+/** One device × job. */
+export interface OtaTaskTable {
+  id: string;
+  job_id: string;
+  firmware_id: string;
+  device_id: string;
+  module_name: string;
+  src_version: string | null;
+  dest_version: string;
+  status: OtaTaskStatus;
+  prev_status: OtaTaskStatus | null;
+  created_status: OtaTaskStatus;
+  progress: number;
+  task_desc: string;
+  timeout_minutes: number | null;
+  first_progress_at: number | null;
+  timeout_at: number | null;
+  retry_limit: number;
+  retry_interval_ms: number;
+  retry_count: number;
+  retry_pending: number;
+  retry_due_at: number | null;
+  repush_due: number;
+  push_count: number;
+  last_push_at: number | null;
+  history_seq: number;
+  created_at: number;
+  modified_at: number;
+}
+
+export interface OtaTaskHistoryTable {
+  task_id: string;
+  seq: number;
+  from_status: OtaTaskStatus;
+  to_status: OtaTaskStatus;
+  event: string;
+  rule: string;
+  at: number;
+  detail: string | null;
+}
+
 export interface Database {
   account: AccountTable;
   access_key: AccessKeyTable;
@@ -239,4 +332,7 @@ export interface Database {
   firmware_file: FirmwareFileTable;
   device_ota_progress: DeviceOtaProgressTable;
   file_stream: FileStreamTable;
+  ota_job: OtaJobTable;
+  ota_task: OtaTaskTable;
+  ota_task_history: OtaTaskHistoryTable;
 }
