@@ -15,6 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ChildProcess } from 'node:child_process';
+import { flotillaEnv, type Key } from './support/fleet.js';
 import { iot, sdkClient } from '../test/support/clients.js';
 import { uploadFile } from '../test/support/oss-form.js';
 import { writeDownloadResults, type DownloadRun, type SizeRun } from './support/download-results.js';
@@ -38,7 +39,6 @@ const ROUNDS = 4;
 
 const { workDir, children, cleanUp } = benchWorkspace('flotilla-bench-download-');
 
-type Key = { accessKeyId: string; accessKeySecret: string };
 const newKey = (): Key => ({ accessKeyId: `BENCH${randomBytes(6).toString('hex')}`, accessKeySecret: randomBytes(16).toString('hex') });
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -53,19 +53,7 @@ async function startFlotilla(name: string, key: Key = newKey()): Promise<{ child
   const started = await startChild(
     process.execPath,
     [join(ROOT, 'bin/flotilla.js'), 'serve'],
-    {
-      ...process.env,
-      FLOTILLA_HOST: '127.0.0.1',
-      FLOTILLA_HTTP_PORT: '0',
-      FLOTILLA_MQTT_PORT: '0',
-      FLOTILLA_DATA_DIR: join(workDir, name),
-      FLOTILLA_DATABASE_URL: '',
-      FLOTILLA_PUBLIC_URL: '',
-      FLOTILLA_ACCESS_KEY_ID: key.accessKeyId,
-      FLOTILLA_ACCESS_KEY_SECRET: key.accessKeySecret,
-      FLOTILLA_RATE_LIMITS: 'off',
-      FLOTILLA_LOG_LEVEL: 'warn',
-    },
+    flotillaEnv(join(workDir, name), key),
     /Flotilla listening on (http:\/\/[\d.:]+)/,
   );
   children.push(started.child);

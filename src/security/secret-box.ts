@@ -9,6 +9,8 @@ import { join } from 'node:path';
 export interface SecretBox {
   seal(plain: string): string;
   open(sealed: string): string;
+  /** Opens without keeping the result: for callers that keep what they need themselves (sign-in-directory.ts). */
+  openUncached(sealed: string): string;
 }
 
 const VERSION = 'v1';
@@ -30,18 +32,23 @@ export function createSecretBox(key: Buffer): SecretBox {
     open(sealed) {
       const known = opened.get(sealed);
       if (known !== undefined) return known;
-      const [version, iv, tag, body] = sealed.split(':');
-      if (version !== VERSION || iv === undefined || tag === undefined || body === undefined) {
-        throw new Error('unreadable sealed secret');
-      }
-      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64'));
-      decipher.setAuthTag(Buffer.from(tag, 'base64'));
-      const plain = Buffer.concat([decipher.update(Buffer.from(body, 'base64')), decipher.final()]).toString('utf8');
+      const plain = decrypt(key, sealed);
       if (opened.size >= MAX_OPENED) opened.clear();
       opened.set(sealed, plain);
       return plain;
     },
+    openUncached: (sealed) => decrypt(key, sealed),
   };
+}
+
+function decrypt(key: Buffer, sealed: string): string {
+  const [version, iv, tag, body] = sealed.split(':');
+  if (version !== VERSION || iv === undefined || tag === undefined || body === undefined) {
+    throw new Error('unreadable sealed secret');
+  }
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64'));
+  decipher.setAuthTag(Buffer.from(tag, 'base64'));
+  return Buffer.concat([decipher.update(Buffer.from(body, 'base64')), decipher.final()]).toString('utf8');
 }
 
 /**

@@ -1,8 +1,9 @@
 import { Kysely, Migrator, type Transaction, sql } from 'kysely';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
-import { createSqliteDialect, openFastReader, sqliteTraits } from './dialect/sqlite.js';
-import { enableFastReads } from './hot-query.js';
+import { createSqliteDialect, openFastReader, type SqliteWriter, sqliteTraits } from './dialect/sqlite.js';
+import { enableFastPaths } from './hot-query.js';
+import { createNonceStore } from './dialect/sqlite-nonce-store.js';
 import { createPostgresDialect, postgresTraits } from './dialect/postgres.js';
 import type { DialectTraits } from './dialect/traits.js';
 
@@ -25,31 +26,34 @@ export interface StorageOptions {
 
 /** Opens the database and applies pending migrations. */
 export async function openStorage(options: StorageOptions): Promise<Storage> {
-  const storage = connect(options);
+  const { storage, writer } = connect(options);
   try {
     await migrateToLatest(storage.db);
   } catch (err) {
     await storage.close();
     throw err;
   }
-  if (options.databaseUrl !== undefined) return storage;
+  if (writer === undefined) return storage;
   const reader = openFastReader(options.dataDir);
-  enableFastReads(storage.db, reader);
+  const nonces = createNonceStore(writer.database.name);
+  enableFastPaths(storage.db, { reader, writer, nonces });
   return {
     ...storage,
     async close() {
+      await nonces.close();
       reader.close();
       await storage.close();
     },
   };
 }
 
-function connect(options: StorageOptions): Storage {
+function connect(options: StorageOptions): { storage: Storage; writer?: SqliteWriter } {
   if (options.databaseUrl !== undefined) {
     const { dialect } = createPostgresDialect(options.databaseUrl);
-    return wrap(new Kysely<Database>({ dialect }), postgresTraits);
+    return { storage: wrap(new Kysely<Database>({ dialect }), postgresTraits) };
   }
-  return wrap(new Kysely<Database>({ dialect: createSqliteDialect(options.dataDir) }), sqliteTraits);
+  const { dialect, writer } = createSqliteDialect(options.dataDir);
+  return { storage: wrap(new Kysely<Database>({ dialect }), sqliteTraits), writer };
 }
 
 function wrap(db: Db, traits: DialectTraits): Storage {

@@ -1,13 +1,27 @@
 import { type Compilable, CompiledQuery } from 'kysely';
 import type { Db } from './db.js';
-import type { FastReader } from './dialect/sqlite.js';
+import type { FastReader, SqliteWriter } from './dialect/sqlite.js';
+import type { NonceStore } from './dialect/sqlite-nonce-store.js';
+import { WATCHED_TABLES } from './dialect/sqlite-changes.js';
 
-// Root databases (never transactions) whose reads may go to a synchronous read-only connection.
-const fastReaders = new WeakMap<Db, FastReader>();
+export interface FastPaths {
+  readonly reader: FastReader;
+  readonly writer: SqliteWriter;
+  readonly nonces: NonceStore;
+}
 
-/** Lets hot queries on `db` itself (not on its transactions) read through `reader` (dialect/sqlite.ts). */
-export function enableFastReads(db: Db, reader: FastReader): void {
-  fastReaders.set(db, reader);
+// Root databases (never transactions) whose reads may go to a synchronous read-only connection, whose
+// hot rows may be cached, and whose nonces live in a file of their own (SQLite only).
+const fastPaths = new WeakMap<Db, FastPaths>();
+
+/** Enables the SQLite fast paths on `db` itself (not on its transactions): dialect/sqlite.ts. */
+export function enableFastPaths(db: Db, paths: FastPaths): void {
+  fastPaths.set(db, paths);
+}
+
+/** The nonce store of a root SQLite database; undefined for PostgreSQL and for transactions. */
+export function nonceStoreOf(db: Db): NonceStore | undefined {
+  return fastPaths.get(db)?.nonces;
 }
 
 /**
@@ -31,9 +45,41 @@ export function hotQuery<A extends readonly string[], R>(build: (db: Db, ...args
       compiled.set(db, (plan = { sql: query.sql, slots }));
     }
     const parameters = plan.slots.map((slot) => (typeof slot === 'number' ? args[slot] : slot.value));
-    const reader = fastReaders.get(db);
+    const reader = fastPaths.get(db)?.reader;
     if (reader !== undefined) return reader.all(plan.sql, parameters) as R[];
     const result = await db.executeQuery<R>(CompiledQuery.raw(plan.sql, parameters));
     return result.rows;
+  };
+}
+
+const MAX_CACHED_RESULTS = 10_000;
+
+/**
+ * A hot query whose results are kept in memory and stay correct: an entry is used only while no row of
+ * `tables` can have changed since it was read, by this process or any other (dialect/sqlite-changes.ts).
+ * Only on a root SQLite database; on PostgreSQL, and inside transactions, every call reads the database
+ * (another instance's or the CLI's commit could not be seen in time there without a round trip anyway).
+ * The rows are frozen: callers share them.
+ */
+export function cachedHotQuery<A extends readonly string[], R extends object>(
+  tables: readonly (typeof WATCHED_TABLES)[number][],
+  build: (db: Db, ...args: A) => Compilable<R>,
+): (db: Db, ...args: A) => Promise<readonly R[]> {
+  const query = hotQuery(build);
+  const caches = new WeakMap<Db, Map<string, { version: number; rows: readonly R[] }>>();
+  return async (db, ...args) => {
+    const changes = fastPaths.get(db)?.writer.changes;
+    const version = changes?.version(tables);
+    if (version === undefined) return query(db, ...args);
+    let cache = caches.get(db);
+    if (cache === undefined) caches.set(db, (cache = new Map()));
+    const key = args.length === 1 ? args[0]! : args.join('\u0000');
+    const hit = cache.get(key);
+    if (hit !== undefined && hit.version === version) return hit.rows;
+    // The version was taken before the read: a change committed meanwhile makes this entry stale at once.
+    const rows = Object.freeze((await query(db, ...args)).map((row) => Object.freeze(row)));
+    if (cache.size >= MAX_CACHED_RESULTS) cache.clear();
+    cache.set(key, { version, rows });
+    return rows;
   };
 }

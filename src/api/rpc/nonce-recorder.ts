@@ -21,11 +21,16 @@ interface Waiting extends NonceEntry {
 export function createNonceRecorder(db: Db): NonceRecorder {
   let waiting: Waiting[] = [];
   let flushScheduled = false;
+  let writing = false;
 
   async function flush(): Promise<void> {
+    flushScheduled = false;
+    // One batch at a time: what arrives while one is written forms the next, larger batch (each batch
+    // costs a commit and, on SQLite, a message to the nonce store's thread).
+    if (writing || waiting.length === 0) return;
     const batch = waiting;
     waiting = [];
-    flushScheduled = false;
+    writing = true;
     // The first request of a pair in one batch wins; the second is a replay.
     const first = new Map<string, Waiting>();
     for (const w of batch) if (!first.has(w.key)) first.set(w.key, w);
@@ -34,18 +39,24 @@ export function createNonceRecorder(db: Db): NonceRecorder {
       for (const w of batch) w.resolve(first.get(w.key) === w && inserted.has(w.key));
     } catch (err) {
       for (const w of batch) w.reject(err);
+    } finally {
+      writing = false;
+      if (waiting.length > 0) scheduleFlush();
     }
+  }
+
+  function scheduleFlush(): void {
+    if (flushScheduled) return;
+    flushScheduled = true;
+    // After the current I/O phase, so requests parsed in the same turn of the event loop share it.
+    setImmediate(() => void flush());
   }
 
   return {
     record(accessKeyId, nonce, expiresAt) {
       return new Promise<boolean>((resolve, reject) => {
         waiting.push({ accessKeyId, nonce, expiresAt, key: nonceKey(accessKeyId, nonce), resolve, reject });
-        if (!flushScheduled) {
-          flushScheduled = true;
-          // After the current I/O phase, so requests parsed in the same turn of the event loop share it.
-          setImmediate(() => void flush());
-        }
+        if (!writing) scheduleFlush();
       });
     },
   };

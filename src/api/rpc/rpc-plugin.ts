@@ -66,6 +66,9 @@ async function handle(req: FastifyRequest, registry: Map<string, Operation>, opt
   const format = chooseFormat(params.get('Format'), req.headers.accept);
   if (format === undefined) return gatewayFailure('JSON', requestId, hostId, gatewayErrors.invalidFormat());
   const errorFormat = gatewayFormat(params.get('Format'), req.headers.accept);
+  const headers = headersOf(req);
+  const headerValues = (name: string): readonly string[] => headers.get(name) ?? NO_VALUES;
+  const headerValue = (name: string): string | undefined => headers.get(name)?.[0];
 
   let action = '';
   try {
@@ -74,9 +77,9 @@ async function handle(req: FastifyRequest, registry: Map<string, Operation>, opt
     if (method !== 'GET' && method !== 'POST') throw gatewayErrors.unsupportedMethod();
     // rpc-protocol §2: V3 carries Action/Version in signed x-acs-* headers. A classic request (one with a
     // `Signature` parameter) signs only its parameters, so there unsigned headers must not pick the operation.
-    const signedHeadersCarryAction = /^\s*ACS3-/i.test(headerValue(req, 'authorization') ?? '') || !params.has('Signature');
-    action = params.get('Action') ?? (signedHeadersCarryAction ? headerValue(req, 'x-acs-action') : undefined) ?? '';
-    const version = params.get('Version') ?? (signedHeadersCarryAction ? headerValue(req, 'x-acs-version') : undefined) ?? '';
+    const signedHeadersCarryAction = /^\s*ACS3-/i.test(headerValue('authorization') ?? '') || !params.has('Signature');
+    action = params.get('Action') ?? (signedHeadersCarryAction ? headerValue('x-acs-action') : undefined) ?? '';
+    const version = params.get('Version') ?? (signedHeadersCarryAction ? headerValue('x-acs-version') : undefined) ?? '';
     const limit = registry.get(action)?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     if (rawBody.length > limit) throw gatewayErrors.bodyTooLarge(limit);
     if (action === '') throw gatewayErrors.missing('Action');
@@ -88,8 +91,8 @@ async function handle(req: FastifyRequest, registry: Map<string, Operation>, opt
         query,
         params,
         rawBody,
-        headerValues: (name) => headerValues(req, name),
-        headerNames: headerNames(req),
+        headerValues,
+        headerNames: [...headers.keys()],
       },
       { accounts: options.services.accounts, clock: options.clock, timestampWindowMs: options.timestampWindowMs, recordNonce: options.recordNonce },
     );
@@ -153,23 +156,22 @@ function isForm(contentType: string | undefined): boolean {
   return contentType !== undefined && contentType.toLowerCase().startsWith('application/x-www-form-urlencoded');
 }
 
-function headerValue(req: FastifyRequest, name: string): string | undefined {
-  return headerValues(req, name)[0];
-}
+const NO_VALUES: readonly string[] = [];
 
-/** All raw values of one header, duplicates kept (rpc-protocol §7 step 6). */
-function headerValues(req: FastifyRequest, name: string): string[] {
+/**
+ * Every raw value of each header by lower-case name, duplicates kept (rpc-protocol §7 step 6). Built once:
+ * the V3 check asks for a dozen headers, and scanning the raw list each time lower-cased every name again.
+ */
+function headersOf(req: FastifyRequest): Map<string, string[]> {
   const raw = req.raw.rawHeaders;
-  const values: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === name) values.push(raw[i + 1]!);
-  return values;
-}
-
-function headerNames(req: FastifyRequest): string[] {
-  const raw = req.raw.rawHeaders;
-  const names: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) names.push(raw[i]!.toLowerCase());
-  return names;
+  const headers = new Map<string, string[]>();
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const values = headers.get(name);
+    if (values === undefined) headers.set(name, [raw[i + 1]!]);
+    else values.push(raw[i + 1]!);
+  }
+  return headers;
 }
 
 export type { Pair };

@@ -14,7 +14,7 @@ import { authorizeFilter, classifyPublish, deviceTopics, type UpTopic } from '..
 import { createDeviceSessions, type DeviceSession } from './device-sessions.js';
 import { attachWebSocket, listen, type Listener } from './listeners.js';
 import { guardPacketSize } from './packet-size-guard.js';
-import { normalizeSubscriptionPackets, storeGrantedSubscriptionsOnly } from './subscription-adjustments.js';
+import { storeGrantedSubscriptionsOnly, subscriptionPacketNormalizer } from './subscription-adjustments.js';
 
 /**
  * The device gateway's broker: Aedes inside the Flotilla process, with Alibaba device sign-in, topic
@@ -112,6 +112,13 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     },
   });
   storeGrantedSubscriptionsOnly(aedes, (client) => sessions.of(client)?.device);
+  const normalizeSubscriptionPackets = subscriptionPacketNormalizer((client) => sessions.of(client)?.device);
+  // One listener for every connection; the stream leads back to its client.
+  const clientOfConnection = new WeakMap<Duplex, Client>();
+  function connectionClosed(this: Duplex): void {
+    const client = clientOfConnection.get(this);
+    if (client !== undefined) sessionEnded(client);
+  }
 
   async function signIn(client: Client, username: string | undefined, password: Buffer | undefined): Promise<number> {
     const clientId = client.id;
@@ -148,10 +155,10 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     // device from displacing another by sending its ClientId.
     client.id = `device:${device.rowId}`;
     const ip = remoteAddress(client);
-    sessions.bind({ device, client, clientId, ip });
+    sessions.bind({ device, client, ip });
     metrics.deviceConnections.set(sessions.size);
-    (client.conn as Duplex).once('close', () => sessionEnded(client));
-    normalizeSubscriptionPackets(client, device);
+    (client.conn as Duplex).on('close', connectionClosed);
+    normalizeSubscriptionPackets(client);
     await presence.signedIn(device.rowId, ip);
     metrics.deviceSignIns.inc({ outcome: 'accepted' });
     return 0;
@@ -209,7 +216,11 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
   });
 
   // The size guard goes on with the connection, so that a CONNECT announcing megabytes is refused unread too.
-  const handle = (stream: Duplex, req?: IncomingMessage) => guardPacketSize(aedes.handle(stream, req));
+  const handle = (stream: Duplex, req?: IncomingMessage) => {
+    const client = aedes.handle(stream, req);
+    clientOfConnection.set(stream, client);
+    guardPacketSize(client);
+  };
   const listeners: Listener[] = [await listen(handle, { host: options.host, port: options.port })];
   let tlsPort: number | undefined;
   try {

@@ -5,8 +5,6 @@ import type { SignInDevice } from '../../domain/device/sign-in-directory.js';
 export interface DeviceSession {
   readonly device: SignInDevice;
   readonly client: Client;
-  /** The ClientId the device sent (its `id|…|` form); Aedes' own client id is replaced by `device:{rowId}`. */
-  readonly clientId: string;
   readonly ip: string | undefined;
 }
 

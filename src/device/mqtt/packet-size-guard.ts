@@ -14,12 +14,21 @@ interface PacketParser {
   _emitError(err: Error): boolean;
 }
 
-export function guardPacketSize(client: Client, maxBytes = MAX_PACKET_BYTES): void {
-  const parser = (client as unknown as { _parser: PacketParser })._parser;
-  const parseLength = parser._parseLength;
-  parser._parseLength = function guardedParseLength(this: PacketParser) {
-    const complete = parseLength.call(this);
-    if (complete && this.packet.length > maxBytes) return this._emitError(new Error(`packet of ${this.packet.length} bytes exceeds ${maxBytes}`));
-    return complete;
-  };
+interface GuardedParser extends PacketParser {
+  parseLengthUnguarded: () => boolean;
+}
+
+// One function for every connection (a closure each would cost memory per connection).
+function guardedParseLength(this: GuardedParser): boolean {
+  const complete = this.parseLengthUnguarded();
+  if (complete && this.packet.length > MAX_PACKET_BYTES) {
+    return this._emitError(new Error(`packet of ${this.packet.length} bytes exceeds ${MAX_PACKET_BYTES}`));
+  }
+  return complete;
+}
+
+export function guardPacketSize(client: Client): void {
+  const parser = (client as unknown as { _parser: GuardedParser })._parser;
+  parser.parseLengthUnguarded = Object.getPrototypeOf(parser)._parseLength;
+  parser._parseLength = guardedParseLength;
 }

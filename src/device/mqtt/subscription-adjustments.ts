@@ -12,15 +12,21 @@ import { authorizeFilter, type DeviceIdentity } from '../gateway/topic-permissio
  * - A granted wildcard filter is kept in its narrowed form (`/ota/device/upgrade/+/+` → the device's own topic),
  *   so an UNSUBSCRIBE naming the filter as the device sent it is narrowed the same way, or it would remove nothing.
  */
-export function normalizeSubscriptionPackets(client: Client, device: DeviceIdentity): void {
-  const parser = (client as unknown as { _parser: EventEmitter })._parser;
-  parser.prependListener('packet', (packet: { cmd: string; subscriptions?: { qos: number }[]; unsubscriptions?: string[] }) => {
+export function subscriptionPacketNormalizer(deviceOf: (client: Client) => DeviceIdentity | undefined): (client: Client) => void {
+  type Packet = { cmd: string; subscriptions?: { qos: number }[]; unsubscriptions?: string[] };
+  // One listener for every connection (a closure each would cost memory per connection); Aedes sets the
+  // parser's `client`.
+  function normalize(this: { client: Client }, packet: Packet): void {
     if (packet.cmd === 'subscribe') {
       for (const subscription of packet.subscriptions ?? []) if (subscription.qos > 1) subscription.qos = 1;
     } else if (packet.cmd === 'unsubscribe' && packet.unsubscriptions !== undefined) {
-      packet.unsubscriptions = packet.unsubscriptions.map((filter) => authorizeFilter(filter, device) ?? filter);
+      const device = deviceOf(this.client);
+      if (device !== undefined) packet.unsubscriptions = packet.unsubscriptions.map((filter) => authorizeFilter(filter, device) ?? filter);
     }
-  });
+  }
+  return (client) => {
+    (client as unknown as { _parser: EventEmitter })._parser.prependListener('packet', normalize);
+  };
 }
 
 /**

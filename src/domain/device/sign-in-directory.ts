@@ -46,16 +46,28 @@ export function createSignInDirectory(deps: { db: Db; secretBox: SecretBox; chan
     cache.delete(keyOf(change.productKey, change.deviceName));
   });
 
+  // Entries of one product share its strings instead of holding a copy each (20,000 devices of one product
+  // would otherwise keep 80,000 copies of four strings; bench/RESULTS.md, connections).
+  const productStrings = new Map<string, string>();
+  const shared = (value: string) => {
+    const known = productStrings.get(value);
+    if (known !== undefined) return known;
+    if (productStrings.size >= capacity) productStrings.clear();
+    productStrings.set(value, value);
+    return value;
+  };
+
   function toDevice(row: SignInRow): SignInDevice {
     return {
       rowId: row.id,
       iotId: row.iot_id,
-      accountId: row.account_id,
-      instanceId: row.instance_id,
-      productId: row.product_id,
-      productKey: row.product_key,
+      accountId: shared(row.account_id),
+      instanceId: shared(row.instance_id),
+      productId: shared(row.product_id),
+      productKey: shared(row.product_key),
       deviceName: row.device_name,
-      deviceSecret: secretBox.open(row.device_secret_enc),
+      // This cache keeps the secret; the secret box's own cache would hold it a second time.
+      deviceSecret: secretBox.openUncached(row.device_secret_enc),
       disabled: row.status === 'DISABLE',
     };
   }

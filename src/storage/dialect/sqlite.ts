@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { SqliteDialect, type SqliteDatabase as KyselySqliteDatabase, type SqliteStatement } from 'kysely';
+import { createWriterChanges, type ChangeWatch, type WriterChanges } from './sqlite-changes.js';
 import type { DialectTraits } from './traits.js';
 
 export const sqliteTraits: DialectTraits = { name: 'sqlite', skipLocked: false };
@@ -12,8 +13,14 @@ export interface FastReader {
   close(): void;
 }
 
+/** The writing connection itself, for the few writes on the path of every API call (nonces). */
+export interface SqliteWriter {
+  readonly database: SqliteDatabase.Database;
+  readonly changes: ChangeWatch;
+}
+
 /** The embedded database: one file under the data dir, WAL so readers never wait for the writer. */
-export function createSqliteDialect(dataDir: string): SqliteDialect {
+export function createSqliteDialect(dataDir: string): { dialect: SqliteDialect; writer: SqliteWriter } {
   mkdirSync(dataDir, { recursive: true });
   const database = new SqliteDatabase(fileOf(dataDir));
   database.pragma('journal_mode = WAL');
@@ -24,7 +31,8 @@ export function createSqliteDialect(dataDir: string): SqliteDialect {
   database.pragma('busy_timeout = 10000');
   database.pragma('foreign_keys = ON');
   database.pragma(`mmap_size = ${MMAP_BYTES}`);
-  return new SqliteDialect({ database: withStatementCache(database) });
+  const changes = createWriterChanges(database);
+  return { dialect: new SqliteDialect({ database: withStatementCache(database, changes) }), writer: { database, changes } };
 }
 
 const MMAP_BYTES = 256 * 1024 * 1024;
@@ -57,18 +65,47 @@ export function openFastReader(dataDir: string): FastReader {
 // keeps `IN (?, ?, …)` lists of many lengths from growing the cache without limit.
 const MAX_CACHED_STATEMENTS = 1000;
 
-function withStatementCache(database: SqliteDatabase.Database): KyselySqliteDatabase {
+function withStatementCache(database: SqliteDatabase.Database, changes?: WriterChanges): KyselySqliteDatabase {
   const statements = new Map<string, SqliteStatement>();
   return {
     close: () => database.close(),
     prepare(sql) {
       let statement = statements.get(sql);
       if (statement === undefined) {
-        statement = database.prepare(sql) as unknown as SqliteStatement;
+        const prepared = database.prepare(sql);
+        statement = changes === undefined ? (prepared as unknown as SqliteStatement) : tracked(prepared, sql, changes);
         if (statements.size >= MAX_CACHED_STATEMENTS) statements.clear();
         statements.set(sql, statement);
       }
       return statement;
     },
+  };
+}
+
+// COMMIT, ROLLBACK and RELEASE count as read-only statements, yet they make a transaction's writes visible.
+const ENDS_TRANSACTION = /^\s*(commit|end|rollback|release)\b/i;
+
+/** A statement of the writing connection that reports the tables it writes (sqlite-changes.ts). */
+function tracked(prepared: SqliteDatabase.Statement, sql: string, changes: WriterChanges): SqliteStatement {
+  const statement = prepared as unknown as SqliteStatement;
+  if (prepared.readonly && !ENDS_TRANSACTION.test(sql)) return statement;
+  const written = changes.tablesWrittenBy(sql, prepared.readonly);
+  return {
+    reader: statement.reader,
+    all(parameters) {
+      try {
+        return statement.all(parameters);
+      } finally {
+        changes.afterStatement(written);
+      }
+    },
+    run(parameters) {
+      try {
+        return statement.run(parameters);
+      } finally {
+        changes.afterStatement(written);
+      }
+    },
+    iterate: (parameters) => statement.iterate(parameters),
   };
 }

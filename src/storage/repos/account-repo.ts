@@ -1,5 +1,5 @@
 import type { Db } from '../db.js';
-import { hotQuery } from '../hot-query.js';
+import { cachedHotQuery } from '../hot-query.js';
 
 export interface AccessKeyRow {
   accessKeyId: string;
@@ -70,8 +70,9 @@ export async function updateAccessKeySecret(db: Db, accessKeyId: string, secretE
   await db.updateTable('access_key').set({ secret_enc: secretEnc, status: 'Active' }).where('access_key_id', '=', accessKeyId).execute();
 }
 
-// On every signed request (rpc-protocol §10 step 5).
-const accessKeyQuery = hotQuery((db: Db, accessKeyId: string) =>
+// On every signed request (rpc-protocol §10 step 5). Cached while neither table changes: a key disabled
+// or re-keyed, here or by the CLI in another process, is read again on the very next request.
+const accessKeyQuery = cachedHotQuery(['access_key', 'account'], (db: Db, accessKeyId: string) =>
   db
     .selectFrom('access_key')
     .innerJoin('account', 'account.id', 'access_key.account_id')

@@ -51,28 +51,15 @@ export type PresenceChange =
  * never turns ONLINE, and only an ONLINE device turns OFFLINE. The first sign-in sets the activation time.
  */
 export async function applyPresence(db: Db, changes: readonly PresenceChange[]): Promise<void> {
+  // Plain SQL rather than the query builder: a connect storm runs these once per device, and building and
+  // compiling a Kysely query per row costs more garbage than the statement itself (bench/RESULTS.md, connections).
   for (const change of changes) {
     if (change.online) {
-      await db
-        .updateTable('device')
-        .set({
-          status: 'ONLINE',
-          status_at: change.at,
-          online_at: change.at,
-          ip_address: change.ip ?? null,
-          activated_at: sql<number>`coalesce(activated_at, ${change.at})`,
-        })
-        .where('id', '=', change.deviceId)
-        .where('status', 'in', ['UNACTIVE', 'OFFLINE', 'ONLINE'])
-        .where('deleted_at', 'is', null)
-        .execute();
+      await sql`update device set status = 'ONLINE', status_at = ${change.at}, online_at = ${change.at}, ip_address = ${change.ip ?? null},
+        activated_at = coalesce(activated_at, ${change.at})
+        where id = ${change.deviceId} and status in ('UNACTIVE', 'OFFLINE', 'ONLINE') and deleted_at is null`.execute(db);
     } else {
-      await db
-        .updateTable('device')
-        .set({ status: 'OFFLINE', status_at: change.at })
-        .where('id', '=', change.deviceId)
-        .where('status', '=', 'ONLINE')
-        .execute();
+      await sql`update device set status = 'OFFLINE', status_at = ${change.at} where id = ${change.deviceId} and status = 'ONLINE'`.execute(db);
     }
   }
 }

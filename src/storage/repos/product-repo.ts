@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Db } from '../db.js';
-import { hotQuery } from '../hot-query.js';
+import { cachedHotQuery } from '../hot-query.js';
 import type { ProductTable } from '../schema.js';
 
 export type ProductRow = Selectable<ProductTable>;
@@ -9,7 +9,9 @@ export async function insertProduct(db: Db, row: ProductRow): Promise<void> {
   await db.insertInto('product').values(row).execute();
 }
 
-const productByKeyQuery = hotQuery((db: Db, instanceRowId: string, productKey: string) =>
+// On most device and product operations. Cached while the product table does not change (a product is
+// updated or deleted: read again at once); the instance is part of the key, so tenants never share entries.
+const productByKeyQuery = cachedHotQuery(['product'], (db: Db, instanceRowId: string, productKey: string) =>
   db
     .selectFrom('product')
     .selectAll()
