@@ -75,7 +75,7 @@ export function parseProgress(payload: Buffer): Parsed<ProgressMessage> {
     // ProgressReport carries 1–100 (percent) and −1…−4 (failures). 0 (the C SDK 3.x "fetch started" minimum) says
     // nothing the rollout side acts on, so it is ignored like other out-of-range values (unconfirmed).
     if (step < -4 || step > 100 || step === 0) return { ok: false, outcome: 'ignored', reason: `step ${step} outside −4…−1 and 1…100` };
-    const report = { module: moduleOrDefault(m.params.module), step, desc: desc === undefined ? undefined : [...desc].slice(0, MAX_DESC_CHARS).join('') };
+    const report = { module: moduleOrDefault(m.params.module), step, desc: cut(desc) };
     return { ok: true, message: { id: m.id, report } };
   });
 }
@@ -105,6 +105,12 @@ function parse<S extends z.ZodType, T>(payload: Buffer, schema: S, build: (messa
     return { ok: false, outcome: 'malformed', reason: `${issue?.path.join('.') || 'message'}: ${issue?.message ?? 'invalid'}` };
   }
   return build(checked.data);
+}
+
+/** At most MAX_DESC_CHARS characters (code points, so a surrogate pair is never split); short texts as they are. */
+function cut(desc: string | undefined): string | undefined {
+  if (desc === undefined || desc.length <= MAX_DESC_CHARS) return desc;
+  return [...desc].slice(0, MAX_DESC_CHARS).join('');
 }
 
 // `Default`, `DEFAULT` … name the default module too: module names are case-insensitive (ota-api §1.8).
