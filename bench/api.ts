@@ -19,7 +19,7 @@ import { runAutocannon } from './support/autocannon-load.js';
 import type { LoadResult } from './support/load-result.js';
 import { summariseProfiles } from './support/cpu-profile.js';
 import { presign, writePoolFile } from './support/presigned.js';
-import { benchWorkspace, startChild, stopChild } from './support/processes.js';
+import { benchWorkspace, startChild, stopChild, runBenchmark } from './support/processes.js';
 import { writeApiResults } from './support/results-file.js';
 import { hasWrk, runWrk } from './support/wrk-load.js';
 
@@ -155,9 +155,4 @@ function report(f: LoadResult, h: LoadResult, started: number, m: Machine): void
   }
 }
 
-main()
-  .catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  })
-  .finally(() => cleanUp());
+runBenchmark(main, cleanUp);

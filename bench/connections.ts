@@ -18,7 +18,7 @@ import { collectGarbage, freePort } from './support/inspector-gc.js';
 import { type ConnectionsRound, writeConnectionsResults } from './support/connections-results.js';
 import { openDatabaseReadOnly, seedFleet, writeSwarmDevices } from './support/fleet.js';
 import { ensureBuilt, machine } from './support/machine.js';
-import { benchWorkspace, cpuSecondsOf, stopChild } from './support/processes.js';
+import { benchWorkspace, cpuSecondsOf, stopChild, runBenchmark } from './support/processes.js';
 import { rssMiB } from './support/range-load.js';
 import { startSwarm } from './support/swarm-client.js';
 
@@ -163,9 +163,4 @@ async function main(): Promise<void> {
   }
 }
 
-main()
-  .catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  })
-  .finally(() => cleanUp());
+runBenchmark(main, cleanUp);

@@ -20,7 +20,7 @@ import { iot, sdkClient } from '../test/support/clients.js';
 import { uploadFile } from '../test/support/oss-form.js';
 import { writeDownloadResults, type DownloadRun, type SizeRun } from './support/download-results.js';
 import { ensureBuilt, machine, ROOT } from './support/machine.js';
-import { benchWorkspace, startChild, stopChild } from './support/processes.js';
+import { benchWorkspace, startChild, stopChild, runBenchmark } from './support/processes.js';
 import { combineRuns, type RangeLoadResult, resetPeakRss, rssMiB, runRangeLoad } from './support/range-load.js';
 
 const { values: flags } = parseArgs({
@@ -185,9 +185,4 @@ function report(run: DownloadRun, started: number): void {
   console.log(`whole run ${((Date.now() - started) / 1000).toFixed(0)} s; machine: ${run.machine.cores} cores, ${run.machine.cpuModel}, Node ${run.machine.node}, ${run.machine.date}`);
 }
 
-main()
-  .catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  })
-  .finally(() => cleanUp());
+runBenchmark(main, cleanUp);

@@ -17,7 +17,7 @@ import { type BrokerUnderTest, startBareAedes, startFlotilla } from './support/b
 import { openDatabaseReadOnly, seedFleet, writeSwarmDevices } from './support/fleet.js';
 import { type IngestRound, writeIngestResults } from './support/ingest-results.js';
 import { ensureBuilt, machine } from './support/machine.js';
-import { benchWorkspace, cpuSecondsOf, stopChild } from './support/processes.js';
+import { benchWorkspace, cpuSecondsOf, stopChild, runBenchmark } from './support/processes.js';
 import { summariseProfiles } from './support/cpu-profile.js';
 import { startSwarm, type Swarm } from './support/swarm-client.js';
 
@@ -164,9 +164,4 @@ async function main(): Promise<void> {
   }
 }
 
-main()
-  .catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  })
-  .finally(() => cleanUp());
+runBenchmark(main, cleanUp);

@@ -83,3 +83,13 @@ export function benchWorkspace(prefix: string): { workDir: string; children: Chi
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanUp().then(() => process.exit(130)));
   return { workDir, children, cleanUp };
 }
+
+/** Runs a benchmark's `main`: an error is printed and sets a failing exit code; the workspace is cleaned up either way. */
+export function runBenchmark(main: () => Promise<void>, cleanUp: () => Promise<void> | void): void {
+  main()
+    .catch((err: unknown) => {
+      console.error(err);
+      process.exitCode = 1;
+    })
+    .finally(() => cleanUp());
+}

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { iot, sdkClient, type Credentials } from '../support/clients.js';
-import { ensureDistCurrent, killLeftovers, runCli, type ServeProcess, startServe } from '../support/cli-process.js';
+import { ensureDistCurrent, killLeftovers, runCli, type ServeProcess, serveEnv, startServe } from '../support/cli-process.js';
 import { createPostgresDatabase, testDialects } from '../support/dialects.js';
 
 // Start contract (foundation issue §2, §3): `flotilla accounts|keys|instances …` against the same data dir
@@ -29,16 +29,7 @@ for (const dialect of testDialects()) {
 
     beforeAll(async () => {
       dataDir = mkdtempSync(join(tmpdir(), 'flotilla-cli-keys-'));
-      env = {
-        FLOTILLA_HOST: '127.0.0.1',
-        FLOTILLA_HTTP_PORT: '0',
-        FLOTILLA_MQTT_PORT: '0',
-        FLOTILLA_DATA_DIR: dataDir,
-        FLOTILLA_LOG_LEVEL: 'warn',
-        FLOTILLA_RATE_LIMITS: 'off',
-        FLOTILLA_ACCESS_KEY_ID: bootstrap.accessKeyId,
-        FLOTILLA_ACCESS_KEY_SECRET: bootstrap.accessKeySecret,
-      };
+      env = serveEnv(dataDir, bootstrap);
       if (dialect === 'postgres') {
         const db = await createPostgresDatabase();
         dropDb = db.drop;

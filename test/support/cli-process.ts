@@ -186,3 +186,17 @@ export async function killLeftovers(): Promise<void> {
   for (const proc of left) proc.child.kill('SIGKILL');
   await Promise.all(left.map((p) => p.exited));
 }
+
+/** The environment of a `flotilla serve` child in tests: loopback, ephemeral ports, `dataDir`, a bootstrap key. */
+export function serveEnv(dataDir: string, bootstrap: { accessKeyId: string; accessKeySecret: string }): Record<string, string> {
+  return {
+    FLOTILLA_HOST: '127.0.0.1',
+    FLOTILLA_HTTP_PORT: '0',
+    FLOTILLA_MQTT_PORT: '0',
+    FLOTILLA_DATA_DIR: dataDir,
+    FLOTILLA_LOG_LEVEL: 'warn',
+    FLOTILLA_RATE_LIMITS: 'off',
+    FLOTILLA_ACCESS_KEY_ID: bootstrap.accessKeyId,
+    FLOTILLA_ACCESS_KEY_SECRET: bootstrap.accessKeySecret,
+  };
+}
