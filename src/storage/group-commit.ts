@@ -6,24 +6,31 @@
  * BENCHMARKS.md: one durable commit per event caps ingestion at a few thousand per second; batches of
  * 1,000 reach tens of thousands.
  */
-export interface GroupCommit<T> {
-  /** Queues an item; resolves once the batch holding it is committed, rejects if that batch failed. */
-  add(item: T): Promise<void>;
+export interface GroupCommit<T, R = void> {
+  /** Queues an item; resolves with its result once the batch holding it is committed, rejects if that batch failed. */
+  add(item: T): Promise<R>;
   /** Resolves when everything queued so far is written (or failed). */
   drain(): Promise<void>;
   /** Items waiting or being written. */
   readonly pending: number;
 }
 
-interface Waiting<T> {
+interface Waiting<T, R> {
   item: T;
-  resolve(): void;
+  resolve(result: R): void;
   reject(err: unknown): void;
 }
 
-export function createGroupCommit<T>(write: (items: T[]) => Promise<void>, options: { maxBatch?: number } = {}): GroupCommit<T> {
+/**
+ * `write` stores one batch in one transaction; it may return one result per item, in order (the nonce
+ * recorder answers "new or replayed" per nonce), or nothing.
+ */
+export function createGroupCommit<T, R = void>(
+  write: (items: T[]) => Promise<R[] | void>,
+  options: { maxBatch?: number } = {},
+): GroupCommit<T, R> {
   const maxBatch = options.maxBatch ?? 1000;
-  let queue: Waiting<T>[] = [];
+  let queue: Waiting<T, R>[] = [];
   let writing: Promise<void> | undefined;
   let inFlight = 0;
 
@@ -33,8 +40,8 @@ export function createGroupCommit<T>(write: (items: T[]) => Promise<void>, optio
       queue = queue.slice(batch.length);
       inFlight = batch.length;
       try {
-        await write(batch.map((w) => w.item));
-        for (const w of batch) w.resolve();
+        const results = await write(batch.map((w) => w.item));
+        batch.forEach((w, i) => w.resolve(results?.[i] as R));
       } catch (err) {
         for (const w of batch) w.reject(err);
       }
@@ -50,7 +57,7 @@ export function createGroupCommit<T>(write: (items: T[]) => Promise<void>, optio
 
   return {
     add(item) {
-      return new Promise<void>((resolve, reject) => {
+      return new Promise<R>((resolve, reject) => {
         queue.push({ item, resolve, reject });
         schedule();
       });

@@ -204,19 +204,14 @@ describe.each(testDialects())('MQTT topic permissions (%s)', (dialect) => {
     const first = await connect(a, { clean: false });
     expect(await subscribeCode(first, '/ota/device/upgrade/+/+')).toBe(1);
     expect(await subscribeCode(first, '/sys/+/+/thing/ota/firmware/get_reply')).toBe(1);
-    await first.endAsync();
-    await eventually(async () => (server.service.broker.isOnline(await rowIdOf(a)) ? undefined : true), 'session end');
+    await leavePersistentSession(first, a);
 
     await server.service.broker.publish(up(b, 'upgrade'), 'away-b', 1);
     await server.service.broker.publish(up(neighbour, 'upgrade'), 'away-neighbour', 1);
     await server.service.broker.publish(`/sys/${b.productKey}/${b.deviceName}/thing/ota/firmware/get_reply`, 'away-b-reply', 1);
     await server.service.broker.publish(up(a, 'upgrade'), 'away-a', 1);
 
-    const back = await connectWithInbox(a);
-    await arrived(back.got, 'away-a');
-    await server.service.broker.publish(up(a, 'upgrade'), 'back-a', 1);
-    await arrived(back.got, 'back-a');
-    expect(back.got.map((m) => m.payload)).toEqual(['away-a', 'back-a']);
+    await expectOnlyOwnMessagesAfterReconnect(a);
   });
 
   it('a refused filter sent together with a granted one queues nothing for a persistent session', async () => {
@@ -227,16 +222,11 @@ describe.each(testDialects())('MQTT topic permissions (%s)', (dialect) => {
       ),
     );
     expect(granted).toEqual([1, 128, 1]);
-    await first.endAsync();
-    await eventually(async () => (server.service.broker.isOnline(await rowIdOf(a)) ? undefined : true), 'session end');
+    await leavePersistentSession(first, a);
 
     await server.service.broker.publish(up(b, 'upgrade'), 'away-b', 1);
     await server.service.broker.publish(up(a, 'upgrade'), 'away-a', 1);
-    const back = await connectWithInbox(a);
-    await arrived(back.got, 'away-a');
-    await server.service.broker.publish(up(a, 'upgrade'), 'back-a', 1);
-    await arrived(back.got, 'back-a');
-    expect(back.got.map((m) => m.payload)).toEqual(['away-a', 'back-a']);
+    await expectOnlyOwnMessagesAfterReconnect(a);
   });
 
   it('unsubscribing the wildcard filter a device subscribed ends that subscription', async () => {
@@ -261,6 +251,20 @@ describe.each(testDialects())('MQTT topic permissions (%s)', (dialect) => {
       client.once('error', reject);
     });
     return { client, got };
+  }
+
+  async function leavePersistentSession(client: MqttClient, device: Registered): Promise<void> {
+    await client.endAsync();
+    await eventually(async () => (server.service.broker.isOnline(await rowIdOf(device)) ? undefined : true), 'session end');
+  }
+
+  /** Reconnects `device`'s persistent session: exactly its own queued `away-a`, then a live `back-a`, arrive. */
+  async function expectOnlyOwnMessagesAfterReconnect(device: Registered): Promise<void> {
+    const back = await connectWithInbox(device);
+    await arrived(back.got, 'away-a');
+    await server.service.broker.publish(up(device, 'upgrade'), 'back-a', 1);
+    await arrived(back.got, 'back-a');
+    expect(back.got.map((m) => m.payload)).toEqual(['away-a', 'back-a']);
   }
 
   async function rowIdOf(device: Registered): Promise<string> {

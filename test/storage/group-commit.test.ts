@@ -59,4 +59,9 @@ describe('group commit', () => {
     await commits.drain();
     expect(written).toEqual([1, 2]);
   });
+
+  it('hands each item the result the write returned for it', async () => {
+    const commits = createGroupCommit<number, string>(async (items) => items.map((n) => `#${n}`));
+    expect(await Promise.all([commits.add(1), commits.add(2), commits.add(3)])).toEqual(['#1', '#2', '#3']);
+  });
 });

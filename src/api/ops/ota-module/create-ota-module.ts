@@ -1,23 +1,14 @@
-import { defineOperation, text } from '../../rpc/operation.js';
+import { defineOperation } from '../../rpc/operation.js';
+import { otaModuleFields, otaModuleParams } from './ota-module-params.js';
 
 /** ota-api §5.1: POST only (META). */
 export const createOtaModule = defineOperation({
   action: 'CreateOTAModule',
   methods: ['POST'],
   qps: 10,
-  params: {
-    ProductKey: text(),
-    ModuleName: text(),
-    AliasName: text().optional(),
-    Desc: text().optional(),
-  },
+  params: otaModuleParams,
   async run({ params, scope, services }) {
-    await services.otaModules.create(scope, {
-      productKey: params.ProductKey,
-      moduleName: params.ModuleName,
-      aliasName: params.AliasName,
-      desc: params.Desc,
-    });
+    await services.otaModules.create(scope, otaModuleFields(params));
     return {};
   },
 });
